@@ -1,0 +1,43 @@
+# jbert: set-up, demo, tests, benchmarks. CPU torch is installed first so nothing pulls CUDA wheels.
+PYTHON ?= python
+PIP ?= $(PYTHON) -m pip
+STAMP := .setup.stamp
+DEMO_DIR ?= demo-output
+
+.PHONY: setup demo test test-fast bench bench-tokenize bench-finetune bench-predict bench-ceiling lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c "import torch" 2>/dev/null || $(PIP) install "torch==2.13.0"
+	$(PIP) install -e ".[dev]"
+	@touch $(STAMP)
+
+demo: setup
+	bash scripts/demo.sh $(DEMO_DIR)
+
+test: setup
+	$(PYTHON) -m pytest
+
+test-fast: setup
+	$(PYTHON) -m pytest -m "not slow"
+
+bench: bench-ceiling bench-tokenize bench-finetune bench-predict
+
+bench-tokenize: setup
+	$(PYTHON) benchmarks/bench_tokenize.py
+
+bench-finetune: setup
+	$(PYTHON) benchmarks/bench_finetune.py
+
+bench-predict: setup
+	$(PYTHON) benchmarks/bench_predict.py
+
+bench-ceiling: setup
+	$(PYTHON) benchmarks/bench_ceiling.py
+
+lint: setup
+	$(PYTHON) -m ruff check jbert tests benchmarks
+
+clean:
+	rm -rf $(STAMP) $(DEMO_DIR) build dist *.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+"""jbert: Japanese BERT fine-tuning toolkit."""
+
+__version__ = "0.1.0"

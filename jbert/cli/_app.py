@@ -1,0 +1,93 @@
+"""The typer app, the global options and the one place errors become one-line messages.
+
+Command modules (one file per command) import ``app`` and register themselves; they only
+parse flags, build a config and call ``jbert.api``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, Optional
+
+import typer
+
+from jbert import __version__
+from jbert.errors import JbertError
+
+app = typer.Typer(
+    name="jbert",
+    help="Fine-tune Japanese BERT-family encoders on JGLUE and your own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"verbose": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jbert {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show full tracebacks and debug logs."),
+    version: Optional[bool] = typer.Option(  # noqa: UP007 - typer needs Optional
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    _state["verbose"] = verbose
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def verbose() -> bool:
+    return _state["verbose"]
+
+
+def echo(message: str = "", err: bool = False) -> None:
+    """All user-facing output goes through here (stdout may be a data stream: then use err=True)."""
+    typer.echo(message, err=err)
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit 1."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code=1)
+
+
+def cli_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command so a JbertError becomes ``error: ...`` on stderr and exit code 1.
+
+    Use under ``@app.command()`` on every command; ``--verbose`` re-raises for the traceback.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except JbertError as exc:
+            if _state["verbose"]:
+                raise
+            fail(str(exc))
+
+    return wrapper
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: JbertError -> one line on stderr, exit 1 (traceback with --verbose)."""
+    _state["verbose"] = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[:2]
+    try:
+        app(args=argv, standalone_mode=True)
+    except JbertError as exc:
+        if _state["verbose"]:
+            raise
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)

@@ -1,0 +1,3 @@
+"""`jbert model` command (placeholder until implemented)."""
+
+from jbert.cli._app import app  # noqa: F401

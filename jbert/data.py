@@ -1,0 +1,82 @@
+"""The records that flow down the pipeline: reader -> Example -> head -> Prediction.
+
+Examples keep the input's id and (1-based) line so every later error and every
+output row can point back at the user's file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Label = str | float | int
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A character span ``text[start:end]`` of the ORIGINAL text with a type label."""
+
+    start: int
+    end: int
+    label: str
+    text: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A QA gold answer: its text and its character start in the ORIGINAL context."""
+
+    text: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Example:
+    """One input row, in the roles the task spec mapped its columns to.
+
+    Roles by head:
+      classification        text, label (str)
+      pair-classification   text, text_pair, label (str)
+      pair-regression       text, text_pair, label (float)
+      token (NER)           text, entities
+      span (QA)             text = question, text_pair = context, answers
+      choice                text = question, choices, label (int index)
+    ``label`` / ``entities`` / ``answers`` are empty at prediction time.
+    ``fields`` is the raw input row (passed through to prediction output).
+    """
+
+    id: str
+    line: int
+    source: str = ""
+    text: str = ""
+    text_pair: str | None = None
+    choices: tuple[str, ...] = ()
+    label: Label | None = None
+    entities: tuple[Entity, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One output row, keyed by the Example's id. Only the fields of the head's shape are set.
+
+    classification / pair-classification: label, score, probabilities
+    pair-regression: score
+    token (NER): entities (with start/end into the ORIGINAL text, text, label, score)
+    span (QA): answer, start, end, score, n_best (list of dicts) when asked
+    choice: label (int index), score, probabilities
+    """
+
+    id: str
+    line: int
+    label: Label | None = None
+    score: float | None = None
+    probabilities: Mapping[str, float] | None = None
+    entities: tuple[Entity, ...] | None = None
+    answer: str | None = None
+    start: int | None = None
+    end: int | None = None
+    n_best: tuple[Mapping[str, Any], ...] | None = None

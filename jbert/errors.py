@@ -1,0 +1,31 @@
+"""Error types. Every error a user can cause is a JbertError: the CLI prints it on one line and exits 1."""
+
+from __future__ import annotations
+
+
+class JbertError(Exception):
+    """Base class: a message that tells the user what is wrong and how to fix it."""
+
+
+class ConfigError(JbertError):
+    """A bad option, recipe key or task spec."""
+
+
+class UnknownNameError(ConfigError):
+    """A registry lookup with a name that is not registered."""
+
+
+class DataFormatError(JbertError):
+    """Bad input data. Always names the file and, where there is one, the line (1-based)."""
+
+    def __init__(self, path: object, line: int | None, reason: str, fix: str | None = None):
+        self.path, self.line, self.reason, self.fix = str(path), line, reason, fix
+        where = f"{self.path}:{line}" if line is not None else self.path
+        msg = f"{where}: {reason}"
+        if fix:
+            msg += f" ({fix})"
+        super().__init__(msg)
+
+
+class TokenizerLoadError(JbertError):
+    """A tokenizer that cannot be loaded (missing fugashi, dictionary package, unknown class ...)."""

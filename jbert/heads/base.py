@@ -1,0 +1,99 @@
+"""The head contract: one class per output shape (classification, pair, token, span, choice).
+
+A head turns Examples into model features with a tokenizer, builds the matching
+``AutoModelFor...``, and turns model outputs back into Predictions. It knows nothing about
+JGLUE task names: those are specs (tasks/*.yaml).
+
+Features are a list of dicts. Model inputs are ``input_ids``, ``attention_mask``,
+``token_type_ids`` (when the tokenizer gives them) and ``labels`` (training/eval only);
+every other key (``example_index``, ``offset_mapping`` ...) is metadata for ``decode`` and
+is dropped by the collator.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from jbert.data import Example, Prediction
+from jbert.tasks import TaskSpec
+
+Feature = dict[str, Any]
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels")
+
+
+@dataclass
+class EncodeOptions:
+    max_length: int = 128
+    doc_stride: int = 128  # QA only: overlap between windows of a long context
+    n_best_size: int = 20  # QA decode
+    max_answer_length: int = 30  # QA decode, in tokens
+    train: bool = True  # False at prediction time: no labels required
+
+
+@dataclass
+class EncodeStats:
+    """What encoding had to change, so it can be reported instead of silently happening."""
+
+    examples: int = 0
+    features: int = 0
+    truncated: int = 0  # examples cut by max_length (QA: split into windows instead)
+    misaligned: int = 0  # NER entities / QA answers whose boundaries are not token boundaries
+
+
+class Head(ABC):
+    """Subclasses register in ``jbert.heads.HEADS`` under their spec name."""
+
+    name: ClassVar[str]
+
+    def __init__(self, spec: TaskSpec, labels: Sequence[str] | None = None):
+        self.spec = spec
+        self.labels = list(labels) if labels is not None else None
+        self.stats = EncodeStats()
+
+    # --- labels -----------------------------------------------------------------------------
+    def infer_labels(self, examples: Sequence[Example]) -> list[str] | None:
+        """Label set when the spec has none: from the training examples (sorted). None = no labels."""
+        return None
+
+    def validate(self, examples: Sequence[Example], train: bool = True) -> None:
+        """Raise DataFormatError(path, line, ...) for a label outside the set, etc."""
+
+    # --- pipeline ---------------------------------------------------------------------------
+    @abstractmethod
+    def encode(self, examples: Sequence[Example], tokenizer: Any, options: EncodeOptions) -> list[Feature]:
+        """Tokenize; each feature carries ``example_index`` into ``examples``."""
+
+    @abstractmethod
+    def model(self, name_or_path: str, **kwargs: Any) -> Any:
+        """``AutoModelFor...from_pretrained(name_or_path, num_labels=..., id2label=..., **kwargs)``."""
+
+    def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None) -> Any:
+        """Dynamic padding of the model inputs only (metadata keys dropped)."""
+        from jbert.heads.collate import PaddingCollator
+
+        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    @abstractmethod
+    def decode(
+        self,
+        outputs: np.ndarray | tuple[np.ndarray, ...],
+        features: Sequence[Feature],
+        examples: Sequence[Example],
+        options: EncodeOptions,
+    ) -> list[Prediction]:
+        """Model outputs for ``features`` (same order; rows may be right-padded with -100) -> one
+        Prediction per example, in example order."""
+
+    # --- metrics ----------------------------------------------------------------------------
+    @abstractmethod
+    def prediction_values(self, predictions: Sequence[Prediction]) -> list[Any]:
+        """What the spec's metrics compare: label strings, floats, answer texts, entity tuples."""
+
+    @abstractmethod
+    def reference_values(self, examples: Sequence[Example]) -> list[Any]:
+        """The gold side, same shapes (QA: a list of gold answer texts per example)."""
