@@ -10,15 +10,25 @@ from typing import Any
 
 
 def finetune(cfg: Any) -> Any:
-    """Fine-tune a model for a task; returns the final metrics. (owned by the finetune work)"""
-    raise NotImplementedError
+    """Fine-tune ``cfg.model`` on ``cfg.task`` (a ``jbert.config.JbertConfig``); writes the output
+    directory (``jbert.modeldir``) and returns the final validation metrics."""
+    from jbert.finetuning import run_finetune
+
+    return run_finetune(cfg)
 
 
 def evaluate(cfg: Any) -> Any:
-    """Evaluate a fine-tuned model directory on a gold file. (owned by the eval work)"""
-    raise NotImplementedError
+    """Score against gold data. ``cfg`` picks the mode (``jbert.evaluation``): ``EvalConfig`` (a
+    fine-tuned model on a gold file), ``ScoreConfig`` (another system's prediction file) or
+    ``JglueConfig`` (every JGLUE task model on its valid split, beside the published baselines)."""
+    from jbert.evaluation import run_evaluation
+
+    return run_evaluation(cfg)
 
 
 def predict(cfg: Any) -> Any:
-    """Run a fine-tuned model directory on input files. (owned by the predict work)"""
-    raise NotImplementedError
+    """Run a fine-tuned model directory over input files (a ``jbert.inference.PredictConfig``),
+    streaming one output row per input row; returns a ``PredictSummary`` (rows in/out/in error)."""
+    from jbert.inference import run_predict
+
+    return run_predict(cfg)

@@ -10,7 +10,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -37,7 +37,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show full tracebacks and debug logs."),
-    version: Optional[bool] = typer.Option(  # noqa: UP007 - typer needs Optional
+    version: bool | None = typer.Option(  # noqa: UP007 - typer needs Optional
         None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:

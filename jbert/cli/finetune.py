@@ -1,3 +1,89 @@
-"""`jbert finetune` command (placeholder until implemented)."""
+"""`jbert finetune TASK --model NAME_OR_DIR --output DIR ...`: parse -> config -> ``api.finetune``."""
 
-from jbert.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from jbert import api
+from jbert.cli._app import app, cli_errors, echo
+from jbert.config import JbertConfig, build_config, recipe_path
+from jbert.tasks import load_spec
+
+_TASK_HELP = (
+    "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
+    "pair-classification, pair-regression, ner, qa, multiple-choice) or the path of a task spec YAML."
+)
+
+
+@app.command()
+@cli_errors
+def finetune(
+    task: str = typer.Argument(..., help=_TASK_HELP),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model name or directory to start from."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Directory for the fine-tuned model."),
+    train: Path | None = typer.Option(None, "--train", help="Training file."),
+    valid: Path | None = typer.Option(None, "--valid", help="Validation file (scored every epoch)."),
+    jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (default: the task's bundled recipe)."),
+    overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.06"),
+    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Per-device batch size."),
+    learning_rate: float | None = typer.Option(None, "--learning-rate", "--lr", help="Peak learning rate."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Maximum tokens per input."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
+    precision: str | None = typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint in --output."),
+    text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
+    text_pair_column: str | None = typer.Option(None, "--text-pair-column", help="Column holding the second text."),
+    label_column: str | None = typer.Option(None, "--label-column", help="Column holding the label."),
+    id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
+    reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
+) -> None:
+    """Fine-tune a model on a task and write a model directory that `jbert eval` / `jbert predict` use."""
+    flags: dict[str, Any] = {
+        "task.name": task,
+        "task.columns.text": text_column,
+        "task.columns.text_pair": text_pair_column,
+        "task.columns.label": label_column,
+        "task.columns.id": id_column,
+        "task.reader": reader,
+        "model.name_or_path": model,
+        "training.output_dir": output,
+        "data.train": train,
+        "data.valid": valid,
+        "data.jglue_dir": jglue_dir,
+        "training.epochs": epochs,
+        "training.max_steps": max_steps,
+        "training.batch_size": batch_size,
+        "training.learning_rate": learning_rate,
+        "encoding.max_length": max_length,
+        "training.seed": seed,
+        "training.precision": precision,
+        "training.resume": resume or None,
+    }
+    cfg = build_config(_recipe(task, config), flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
+    metrics = api.finetune(cfg)
+    _summary(cfg, metrics)
+
+
+def _recipe(task: str, config: Path | None) -> Path | None:
+    """--config, else the task spec's bundled recipe (if it names one)."""
+    if config is not None:
+        return config
+    spec = load_spec(task)
+    return recipe_path(spec.recipe) if spec.recipe else None
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _summary(cfg: JbertConfig, metrics: dict[str, float]) -> None:
+    echo(f"fine-tuned model written to {cfg.training.output_dir}")
+    for key, value in metrics.items():
+        if key not in ("epoch", "step"):
+            echo(f"  {key:<20} {value:.4f}")

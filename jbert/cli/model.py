@@ -1,3 +1,30 @@
-"""`jbert model` command (placeholder until implemented)."""
+"""`jbert model ...`: model utilities. `jbert model init` builds a random BERT for a tokenizer."""
 
-from jbert.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from jbert.cli._app import app, cli_errors, echo
+from jbert.modeling import SIZES
+
+model_app = typer.Typer(help="Model utilities (random initialisation).", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("init")
+@cli_errors
+def init(
+    tokenizer: Path = typer.Option(..., "--tokenizer", help="Tokenizer directory (vocab.txt / tokenizer files)."),
+    size: str = typer.Option("tiny", "--size", help=f"Model size: {' | '.join(SIZES)}."),
+    output: Path = typer.Option(..., "--output", "-o", help="Directory to write the model to."),
+    masked_lm: bool = typer.Option(True, "--mlm/--no-mlm", help="With the masked-LM head (for pre-training)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for the initial weights."),
+) -> None:
+    """Write a randomly initialised BERT whose vocabulary is the tokenizer's (weights + tokenizer files)."""
+    from jbert.modeling import init_model
+
+    out = init_model(tokenizer, size, output, masked_lm=masked_lm, seed=seed)
+    layers, hidden, heads, _ = SIZES[size]
+    echo(f"random {size} BERT (L{layers}/H{hidden}/A{heads}) written to {out}")

@@ -1,3 +1,109 @@
-"""`jbert predict` command (placeholder until implemented)."""
+"""`jbert predict --model DIR INPUT...`: parse -> PredictConfig -> ``api.predict``; summary on stderr."""
 
-from jbert.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from jbert import api
+from jbert.cli._app import app, cli_errors, echo
+from jbert.inference import PredictConfig, PredictSummary
+
+_HELP = """Run a fine-tuned model over input files: one output row per input
+row, in input order.
+
+\b
+Inputs (format from the extension, or --input-format):
+  .jsonl (and JGLUE's .json)  JSON Lines
+  .csv / .tsv                 CSV / TSV with a header row
+  .txt                        one text a line (text<TAB>text_pair for pairs)
+  .json (QA tasks)            SQuAD JSON
+  .conll                      CoNLL / IOB2 (NER)
+  -                           stdin, in the task's own format
+Label columns are not needed; the columns are the model's (fine-tuning).
+
+\b
+Each output row carries the input's "id" (its id column, else the line
+number), the input's fields, and the prediction:
+  classification   label, score, probabilities (per label)
+  regression       score
+  NER              entities: [{text, label, start, end, score}]
+                   (character offsets in the original text)
+  QA               answer, start, end, score (n_best with --n-best K)
+  multiple choice  label (the chosen index), score, probabilities
+An input field a prediction key would overwrite (a gold "label") is kept
+as input_<name>.
+
+\b
+Bad rows: --on-error fail (default) stops at the first one with its
+file:line and leaves no output file. --on-error skip writes each bad row
+to the errors file (--errors; default OUTPUT.errors.jsonl, or stderr when
+the output is stdout) and carries on; rows are isolated in JSON Lines,
+CSV/TSV and text, while a broken SQuAD JSON or CoNLL file still stops.
+The summary on stderr counts rows in, rows out and rows in error.
+"""
+
+
+@app.command(help=_HELP)
+@cli_errors
+def predict(
+    inputs: list[str] = typer.Argument(..., help="Input files (- for stdin).", show_default=False),
+    model: Path = typer.Option(
+        ..., "--model", "-m", help="Fine-tuned model directory (from `jbert finetune`)."
+    ),
+    output: str = typer.Option("-", "--output", "-o", help="Output file (- for stdout)."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="jsonl | csv | tsv (default: by --output's extension, else jsonl)."
+    ),
+    input_format: str | None = typer.Option(
+        None, "--input-format", help="jsonl | csv | tsv | text | squad | conll (default: by extension)."
+    ),
+    batch_size: int = typer.Option(32, "--batch-size", help="Examples per forward pass."),
+    device: str | None = typer.Option(
+        None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one)."
+    ),
+    max_length: int | None = typer.Option(
+        None, "--max-length", help="Tokens per input (default: the model's); cut rows are counted."
+    ),
+    n_best: int | None = typer.Option(
+        None, "--n-best", help="QA: also output the K best answers per question."
+    ),
+    on_error: str = typer.Option("fail", "--on-error", help="fail | skip (see above)."),
+    errors: str | None = typer.Option(
+        None, "--errors", help="With --on-error skip: where bad rows go (JSON Lines)."
+    ),
+    chunk_size: int = typer.Option(
+        10_000, "--chunk-size", help="Rows read, encoded and written at a time (memory use)."
+    ),
+    progress: bool | None = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
+    ),
+) -> None:
+    cfg = PredictConfig(
+        model=str(model),
+        inputs=list(inputs),
+        output=output,
+        format=fmt,
+        input_format=input_format,
+        batch_size=batch_size,
+        device=device,
+        max_length=max_length,
+        n_best=n_best,
+        on_error=on_error,
+        errors=errors,
+        chunk_size=chunk_size,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    _summary(api.predict(cfg))
+
+
+def _summary(s: PredictSummary) -> None:
+    rate = s.rows_out / s.seconds if s.seconds > 0 else 0.0
+    line = f"rows in: {s.rows_in}, rows out: {s.rows_out}, rows in error: {s.rows_error}"
+    if s.rows_error and s.errors_path:
+        line += f" (see {s.errors_path})"
+    echo(f"{line}; {s.seconds:.1f}s, {rate:.1f} rows/s", err=True)
+    if s.truncated:
+        echo(f"{s.truncated} rows were cut to --max-length (raise it to keep the whole text)", err=True)

@@ -23,7 +23,8 @@ from jbert.data import Example, Prediction
 from jbert.tasks import TaskSpec
 
 Feature = dict[str, Any]
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels")
+# QA models take their targets as start_positions / end_positions instead of labels.
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels", "start_positions", "end_positions")
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Head(ABC):
         """Label set when the spec has none: from the training examples (sorted). None = no labels."""
         return None
 
-    def validate(self, examples: Sequence[Example], train: bool = True) -> None:
+    def validate(self, examples: Sequence[Example], train: bool = True) -> None:  # noqa: B027 (optional hook)
         """Raise DataFormatError(path, line, ...) for a label outside the set, etc."""
 
     # --- pipeline ---------------------------------------------------------------------------

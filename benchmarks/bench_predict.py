@@ -1,0 +1,269 @@
+"""Prediction throughput and memory: ``jbert predict`` vs ``transformers.pipeline``, same model, same rows.
+
+Sides (each a fresh process reading the same JSONL and writing one output row per input):
+
+  pipeline   ``pipeline("text-classification", batch_size=32)`` over ``{"text", "text_pair"}`` dicts
+             (``BertJapaneseTokenizer``): how users run a fine-tuned JSTS model today
+  sorted     a hand-written loop: tokenize all, sort by length, dynamic padding, batches of 32,
+             ``torch.inference_mode``; its forward passes alone are reported as "model alone"
+  jbert      ``jbert predict --model DIR valid.jsonl --output out.jsonl``
+
+The model is a jbert model directory: fine-tuned for one step from the random L4/H256 BERT
+(throughput does not depend on the weights). Prints rows/s end to end (process start to
+output written) and in the predict stage, inference MFU against bench_ceiling.py's peak, and
+``jbert predict``'s peak RSS on N vs 10 x N rows (JSTS valid repeated): memory should stay flat.
+
+    python benchmarks/bench_predict.py            # 1,457 JSTS valid pairs; memory on 20k vs 200k rows
+    python benchmarks/bench_predict.py --quick    # 300 pairs; memory on 2k vs 20k rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402
+import _setup as S  # noqa: E402
+
+SIDES = ("pipeline", "sorted", "jbert")
+
+
+# ------------------------------------------------------------------------------ reference children
+def _read_pairs(path: str) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _write_scores(path: str, rows: list[dict], scores: list[float]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row, score in zip(rows, scores, strict=True):
+            f.write(json.dumps({**row, "score": score}, ensure_ascii=False) + "\n")
+
+
+def pipeline_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """``transformers.pipeline`` as its docs show it, batch_size=32."""
+    stages = C.Stages()
+    with stages("startup"):
+        from transformers import AutoTokenizer, pipeline
+
+        tok = AutoTokenizer.from_pretrained(spec["model_dir"], model_input_names=C.BERT_INPUTS)
+        pipe = pipeline("text-classification", model=spec["model_dir"], tokenizer=tok,
+                        batch_size=spec["batch_size"], device=spec["device"], function_to_apply="none")
+    with stages("predict"):  # read, predict, write: everything after the model is loaded
+        rows = _read_pairs(spec["input"])
+        inputs = [{"text": r["sentence1"], "text_pair": r["sentence2"]} for r in rows]
+        outputs = pipe(inputs, truncation=True, max_length=spec["max_length"])
+        _write_scores(spec["output"], rows, [o["score"] for o in outputs])
+    return {"stages": stages.seconds}
+
+
+def sorted_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """The best a user can do by hand: sorted, dynamically padded batches; forwards timed apart."""
+    stages = C.Stages()
+    with stages("startup"):
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(spec["model_dir"], model_input_names=C.BERT_INPUTS)
+        model = AutoModelForSequenceClassification.from_pretrained(spec["model_dir"]).to(spec["device"]).eval()
+    forward = C.Stages()
+    with stages("predict"), torch.inference_mode():  # read, tokenize, forward, write
+        rows = _read_pairs(spec["input"])
+        enc = tok([r["sentence1"] for r in rows], [r["sentence2"] for r in rows], truncation=True,
+                  max_length=spec["max_length"])
+        order = sorted(range(len(rows)), key=lambda i: len(enc["input_ids"][i]))
+        scores = [0.0] * len(rows)
+        for start in range(0, len(order), spec["batch_size"]):
+            idx = order[start: start + spec["batch_size"]]
+            batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc}, return_tensors="pt").to(spec["device"])
+            with forward("model"):
+                logits = model(**batch).logits[:, 0].float().cpu()
+            for i, s in zip(idx, logits.tolist(), strict=True):
+                scores[i] = s
+        _write_scores(spec["output"], rows, scores)
+    return {"stages": stages.seconds, "model_seconds": forward.seconds["model"],
+            "lengths": [len(ids) for ids in enc["input_ids"]]}
+
+
+def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """The ``jbert predict`` CLI in this process, model loading timed apart from the streaming
+    (read, encode, forward, write: one stage, as jbert interleaves them chunk by chunk)."""
+    stages = C.Stages()
+    with stages("startup"):
+        import jbert.inference as I
+        import jbert.modeldir as M
+        from jbert.cli import main
+
+    def timed(fn: Any, stage: str) -> Any:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            with stages(stage):
+                return fn(*a, **kw)
+        return wrapper
+
+    # both are looked up at call time (api.predict imports run_predict from jbert.inference,
+    # run_predict imports load_finetuned from jbert.modeldir)
+    M.load_finetuned = timed(M.load_finetuned, "load")
+    I.run_predict = timed(I.run_predict, "run")
+    try:
+        main(spec["argv"])
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    sec = stages.seconds
+    return {"stages": {"startup": sec["startup"] + sec["load"], "predict": sec["run"] - sec["load"]}}
+
+
+CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child}
+
+
+# ---------------------------------------------------------------------------------- parent side
+def make_model_dir(setup: S.Setup, args: argparse.Namespace) -> Path:
+    """A jbert model directory: ``jbert finetune`` for one optimizer step from the bench's initial BERT."""
+    out = Path(args.workdir) / f"predict-model-{setup.model_dir.name}"
+    if (out / "jbert_config.yaml").exists():
+        return out
+    S.clean_dir(out)
+    rows = S.read_jglue(args.jglue_dir, "jsts", "train")[:64]
+    train = S.write_jsonl(rows, out.parent / f"{out.name}-train.jsonl")
+    S.clean_dir(out)
+    cmd = [sys.executable, "-m", "jbert", "finetune", "jsts", "--model", str(setup.model_dir), "--train", str(train),
+           "--output", str(out), "--max-steps", "1", "--set", "training.progress_bar=false"]
+    C.run_timed(cmd, log=out.parent / f"{out.name}.log")
+    return out
+
+
+def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace) -> list[str]:
+    return ["predict", "--model", str(model_dir), str(inp), "--output", str(out), "--batch-size",
+            str(args.batch_size), "--device", args.device, "--max-length", str(args.max_length), "--no-progress"]
+
+
+def run_side(side: str, model_dir: Path, inp: Path, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out = workdir / f"{side}-{inp.stem}.jsonl"
+    log = workdir / f"{side}-{inp.stem}.log"
+    spec = {"model_dir": str(model_dir), "input": str(inp), "output": str(out), "device": args.device,
+            "batch_size": args.batch_size, "max_length": args.max_length,
+            "argv": jbert_argv(model_dir, inp, out, args)}
+    spec_path, result_path = workdir / f"{side}-spec.json", workdir / f"{side}-result.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    wall, rss = C.run_timed([sys.executable, __file__, "--child", side, str(spec_path), str(result_path)], log=log)
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    rows_out = sum(1 for _ in out.open(encoding="utf-8"))
+    return {**result, "wall": wall, "peak_rss_mib": rss, "rows_out": rows_out}
+
+
+def repeated_input(src: Path, rows: int, dest: Path) -> Path:
+    """``rows`` rows: ``src`` repeated, each copy with fresh ids."""
+    base = _read_pairs(str(src))
+    with dest.open("w", encoding="utf-8") as f:
+        for i in range(rows):
+            f.write(json.dumps({**base[i % len(base)], "sentence_pair_id": str(i)}, ensure_ascii=False) + "\n")
+    return dest
+
+
+def memory_check(model_dir: Path, setup: S.Setup, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Peak RSS of ``jbert predict`` on each size: flat memory means streaming works."""
+    results = []
+    for rows in args.memory_rows:
+        inp = repeated_input(setup.valid, rows, setup.workdir / f"repeat-{rows}.jsonl")
+        r = run_side("jbert", model_dir, inp, setup.workdir, args)
+        results.append({"rows": rows, "peak_rss_mib": r["peak_rss_mib"], "wall": r["wall"],
+                        "rows_out": r["rows_out"]})
+        inp.unlink()
+    return results
+
+
+def summarise(results: dict[str, dict], lengths: list[int], shape: C.ModelShape, ceiling: float | None) -> None:
+    flops = C.forward_flops(shape, lengths)
+    n = len(lengths)
+    for r in results.values():
+        predict_s = r["stages"].get("predict")
+        r["rows_per_s"] = n / r["wall"]
+        r["predict_rows_per_s"] = n / predict_s if predict_s else None
+        r["mfu"] = C.mfu(flops, predict_s or 0, ceiling)
+    if "sorted" in results:
+        model_s = results["sorted"]["model_seconds"]
+        results["model alone"] = {"stages": {"predict": model_s}, "wall": None, "rows_per_s": None,
+                                  "predict_rows_per_s": n / model_s, "mfu": C.mfu(flops, model_s, ceiling),
+                                  "peak_rss_mib": None}
+
+
+def print_report(summary: dict[str, Any]) -> None:
+    sides = summary["sides"]
+    ref = sides.get("pipeline", {})
+    rows = [
+        ["total wall s (process)", *(s["wall"] for s in sides.values())],
+        ["start-up s (imports, model load)", *(s["stages"].get("startup") for s in sides.values())],
+        ["predict stage s (after load)", *(s["stages"].get("predict") for s in sides.values())],
+        ["rows/s end to end", *(s["rows_per_s"] for s in sides.values())],
+        ["rows/s predict stage", *(s["predict_rows_per_s"] for s in sides.values())],
+        ["vs pipeline (end to end)", *(C.ratio(s["rows_per_s"], ref.get("rows_per_s")) for s in sides.values())],
+        ["vs pipeline (predict stage)",
+         *(C.ratio(s["predict_rows_per_s"], ref.get("predict_rows_per_s")) for s in sides.values())],
+        ["inference MFU (predict stage)", *(s["mfu"] for s in sides.values())],
+        ["peak RSS MiB", *(s["peak_rss_mib"] for s in sides.values())],
+    ]
+    print(C.table(rows, ["", *sides]))
+    for m in summary.get("memory", []):
+        print(f"jbert predict on {m['rows']:,} rows: peak RSS {m['peak_rss_mib']:.0f} MiB, {m['wall']:.1f}s "
+              f"({m['rows'] / m['wall']:.0f} rows/s)")
+    print(f"rows {summary['rows']}; ceiling {C.fmt(summary['ceiling_gflops'])} GFLOP/s; model {summary['model']}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    S.add_common_args(p)
+    p.add_argument("--valid-limit", type=int, default=None, help="rows to predict (default: all 1,457)")
+    p.add_argument("--quick", action="store_true", help="300 rows; memory on 2k vs 20k rows")
+    p.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated subset of {','.join(SIDES)}")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--memory-rows", type=lambda s: [int(x) for x in s.split(",") if x], default=None,
+                   help="row counts for the memory check (default 20000,200000; '' to skip)")
+    p.add_argument("--model-dir", type=Path, help="a jbert model dir to use instead of building one")
+    p.add_argument("--child", nargs=3, metavar=("SIDE", "SPEC", "RESULT"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.limit = 64  # training rows for the one-step model dir (see make_model_dir)
+    if args.quick:
+        args.valid_limit = args.valid_limit or 300
+    if args.memory_rows is None:
+        args.memory_rows = [2000, 20000] if args.quick else [20000, 200000]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        side, spec_path, result_path = args.child
+        result = CHILDREN[side](json.loads(Path(spec_path).read_text(encoding="utf-8")))
+        Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+        return 0
+    if args.task != "jsts":
+        raise SystemExit("bench_predict.py measures JSTS pairs only (--task jsts)")
+    sides = [s for s in args.sides.split(",") if s]
+    if unknown := sorted(set(sides) - set(SIDES)):
+        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(SIDES)}")
+    ceiling = C.ensure_ceiling(args.device, args.precision)
+    setup = S.prepare(args)
+    model_dir = args.model_dir or make_model_dir(setup, args)
+    results = {}
+    for side in sides:
+        print(f"running {side} on {setup.valid.name} ...", flush=True)
+        results[side] = run_side(side, model_dir, setup.valid, setup.workdir, args)
+    lengths = results["sorted"].pop("lengths") if "sorted" in results else \
+        S.token_lengths(setup, args.max_length)["valid"]
+    shape = C.ModelShape(**setup.shape)
+    summarise(results, lengths, shape, ceiling)
+    summary = {"config": {k: v for k, v in vars(args).items() if k != "child"}, "model": shape.to_dict(),
+               "rows": len(lengths), "ceiling_gflops": ceiling, "sides": results,
+               "memory": memory_check(model_dir, setup, args) if "jbert" in sides and args.memory_rows else []}
+    print_report(summary)
+    name = S.result_name("predict", args, full_size=args.valid_limit is None and args.memory_rows == [20000, 200000])
+    print(f"wrote {C.write_result(name, summary).relative_to(C.REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

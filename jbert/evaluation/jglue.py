@@ -1,0 +1,148 @@
+"""``jbert eval jglue``: every fine-tuned JGLUE task model on its valid split, as the JGLUE table,
+beside the published baselines.
+
+The table layout and the baselines are data (``COLUMNS``, ``BASELINES``): a new task or a new
+reference row is a new entry, not a new branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jbert.errors import ConfigError
+from jbert.evaluation.common import EvalResult
+from jbert.evaluation.model import EvalConfig, evaluate_model
+
+# (task spec name, column title, metric keys shown as "a/b"), in the JGLUE paper's order.
+COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("marc_ja", "MARC-ja", ("accuracy",)),
+    ("jsts", "JSTS", ("pearson", "spearman")),
+    ("jnli", "JNLI", ("accuracy",)),
+    ("jsquad", "JSQuAD", ("exact_match", "f1")),
+    ("jcommonsenseqa", "JCommonsenseQA", ("accuracy",)),
+    ("jcola", "JCoLA", ("mcc",)),
+]
+
+# Published dev-set scores of Tohoku BERT base (cl-tohoku/bert-base-japanese-v2), fractions.
+BASELINES: dict[str, dict[str, dict[str, float]]] = {
+    "Tohoku BERT base (JGLUE paper, dev)": {
+        "marc_ja": {"accuracy": 0.958},
+        "jsts": {"pearson": 0.909, "spearman": 0.868},
+        "jnli": {"accuracy": 0.906},
+        "jsquad": {"exact_match": 0.871, "f1": 0.941},
+        "jcommonsenseqa": {"accuracy": 0.808},
+    },
+    # The JGLUE README re-reports JNLI after the v1.1 data update; the other tasks are unchanged.
+    "Tohoku BERT base (JGLUE README v1.1+, dev)": {
+        "marc_ja": {"accuracy": 0.958},
+        "jsts": {"pearson": 0.909, "spearman": 0.868},
+        "jnli": {"accuracy": 0.899},
+        "jsquad": {"exact_match": 0.871, "f1": 0.941},
+        "jcommonsenseqa": {"accuracy": 0.808},
+    },
+}
+
+
+@dataclass
+class JglueConfig:
+    model_dirs: list[str]  # fine-tuned model dirs, or dirs holding one per task in subdirectories
+    jglue_dir: str | None = None  # None: the jglue_dir each model was fine-tuned with
+    output: str | None = None  # the table as JSON
+    batch_size: int = 32
+    device: str | None = None
+
+
+@dataclass
+class JglueResult:
+    results: dict[str, EvalResult]  # task name -> result
+    skipped: dict[str, str]  # model dir -> why it was not evaluated
+
+    def scores(self) -> dict[str, dict[str, float]]:
+        return {task: r.metrics for task, r in self.results.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jbert": {task: r.to_dict() for task, r in self.results.items()},
+            "baselines": BASELINES,
+            "skipped": self.skipped,
+        }
+
+
+def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
+    """Evaluate each model found under ``cfg.model_dirs`` on its task's JGLUE valid split."""
+    from jbert.modeldir import read_finetuned_config
+
+    results: dict[str, EvalResult] = {}
+    skipped: dict[str, str] = {}
+    for model_dir in find_models(cfg.model_dirs):
+        config, spec, _, _ = read_finetuned_config(model_dir)
+        if not spec.jglue or "valid" not in spec.jglue:
+            skipped[str(model_dir)] = f"task {spec.name!r} is not a JGLUE task"
+            continue
+        if spec.name in results:
+            raise ConfigError(
+                f"two models for {spec.name}: {results[spec.name].model} and {model_dir}; keep one"
+            )
+        valid = jglue_file(cfg.jglue_dir or config.data.jglue_dir, spec.jglue["valid"], spec.name)
+        eval_cfg = EvalConfig(
+            model=str(model_dir), data=str(valid), batch_size=cfg.batch_size, device=cfg.device
+        )
+        results[spec.name] = evaluate_model(eval_cfg)
+    if not results:
+        raise ConfigError(
+            f"no JGLUE task model found in {', '.join(cfg.model_dirs)}"
+            + (f" (skipped: {'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
+        )
+    return JglueResult(results, skipped)
+
+
+def find_models(dirs: list[str]) -> list[Path]:
+    """Each dir that holds ``jbert_config.yaml``, else its subdirectories that do (sorted)."""
+    from jbert.modeldir import CONFIG_FILE
+
+    found: list[Path] = []
+    for raw in dirs:
+        root = Path(raw)
+        if not root.is_dir():
+            raise ConfigError(f"--model-dir: folder not found: {root}")
+        if (root / CONFIG_FILE).is_file():
+            found.append(root)
+            continue
+        children = sorted(p for p in root.iterdir() if (p / CONFIG_FILE).is_file())
+        if not children:
+            raise ConfigError(f"{root} holds no fine-tuned model ({CONFIG_FILE} in it or in a subfolder)")
+        found += children
+    return found
+
+
+def jglue_file(jglue_dir: str | None, relative: str, task: str) -> Path:
+    """``DIR/<relative>`` or ``DIR/datasets/<relative>`` (a whole JGLUE checkout)."""
+    if not jglue_dir:
+        raise ConfigError(f"no JGLUE folder for {task}: pass --jglue-dir DIR")
+    candidates = [Path(jglue_dir) / relative, Path(jglue_dir) / "datasets" / relative]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise ConfigError(
+        f"JGLUE valid file for {task} not found: looked for {candidates[0]} and {candidates[1]}"
+    )
+
+
+def table_rows(result: JglueResult, model_name: str = "jbert") -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the JGLUE table: jbert's scores, then each baseline. Columns without
+    any score are left out; a missing score is None (shown as ``-``)."""
+    scores = {model_name: result.scores(), **BASELINES}
+    columns = [c for c in COLUMNS if c[0] in result.results]
+    header = ["model", *(f"{title} ({'/'.join(keys)})" for _, title, keys in columns)]
+    rows = [
+        [name, *(_cell(table.get(task), keys) for task, _, keys in columns)] for name, table in scores.items()
+    ]
+    return header, rows
+
+
+def _cell(metrics: dict[str, float] | None, keys: tuple[str, ...]) -> str | None:
+    if not metrics or any(k not in metrics for k in keys):
+        return None
+    return "/".join(f"{metrics[k]:.3f}" for k in keys)

@@ -1,0 +1,151 @@
+"""``jbert predict``: a fine-tuned model over input files, streamed chunk by chunk to one output.
+
+One output row per input row, in input order, with the input's id and fields and the prediction
+(see ``jbert.writers.prediction_row``). Bad rows stop the run (``on_error="fail"``: the output file
+is not created) or go to an errors file (``"skip"``). The summary's counts always add up:
+``rows_in == rows_out + rows_error``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from jbert.data import Prediction
+from jbert.errors import ConfigError
+from jbert.inference.core import Predictor, RowError, resolve_device
+from jbert.inference.inputs import input_reader, read_items
+from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, prediction_row
+
+ON_ERROR = ("fail", "skip")
+
+
+@dataclass
+class PredictConfig:
+    model: str
+    inputs: list[str]
+    output: str = "-"
+    format: str | None = None  # jsonl | csv | tsv; None: by the output's extension
+    input_format: str | None = None  # a reader name; None: by each input's extension
+    batch_size: int = 32
+    device: str | None = None
+    max_length: int | None = None  # None: the model's own (from its jbert_config.yaml)
+    n_best: int | None = None  # QA: keep the K best answers per question
+    on_error: str = "fail"
+    errors: str | None = None  # skip mode: where bad rows go (default OUTPUT.errors.jsonl, or stderr)
+    chunk_size: int = 10_000
+    progress: bool = False  # a tqdm bar (rows/s) on stderr
+
+
+@dataclass
+class PredictSummary:
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_error: int = 0
+    truncated: int = 0
+    seconds: float = 0.0  # the predict stage (model loading excluded)
+    output: str = "-"
+    errors_path: str | None = None
+
+
+def run_predict(cfg: PredictConfig) -> PredictSummary:
+    """Predict every row of ``cfg.inputs`` with the model in ``cfg.model``; see the module docstring."""
+    from jbert.modeldir import load_finetuned
+
+    _check(cfg)
+    device = resolve_device(cfg.device)
+    ft = load_finetuned(cfg.model, device=device)
+    started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
+    options = replace(
+        ft.options,
+        train=False,
+        max_length=cfg.max_length or ft.options.max_length,
+        n_best_size=max(ft.options.n_best_size, cfg.n_best or 0),
+    )
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device)
+    readers = [input_reader(path, ft.spec, cfg.input_format) for path in cfg.inputs]
+    skip = cfg.on_error == "skip"
+    summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
+    with (
+        open_rows(cfg.output, cfg.format) as out,
+        _error_sink(summary.errors_path, skip) as err,
+        _progress(cfg) as bar,
+    ):
+        for path, reader in zip(cfg.inputs, readers, strict=True):
+            items = read_items(path, ft.spec, reader, skip)
+            for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
+                rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
+                if len(cfg.inputs) > 1:
+                    rows = [{"source": path, **row} for row in rows]
+                out.write(rows)
+                err.write(e.to_row() for e in errors)
+                _count(summary, len(pairs), len(errors))
+                bar.update(len(pairs) + len(errors))
+    summary.truncated, summary.seconds = predictor.truncated, time.perf_counter() - started
+    return summary
+
+
+def _check(cfg: PredictConfig) -> None:
+    if not cfg.inputs:
+        raise ConfigError("no input files; give one or more paths (or - for stdin)")
+    if cfg.on_error not in ON_ERROR:
+        raise ConfigError(f"--on-error must be one of {', '.join(ON_ERROR)}, got {cfg.on_error!r}")
+    if cfg.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
+    if cfg.chunk_size < 1:
+        raise ConfigError(f"chunk size must be at least 1, got {cfg.chunk_size}")
+    if cfg.n_best is not None and cfg.n_best < 1:
+        raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
+    if cfg.max_length is not None and cfg.max_length < 8:
+        raise ConfigError(f"--max-length must be at least 8, got {cfg.max_length}")
+    if cfg.inputs.count("-") > 1:
+        raise ConfigError("stdin (-) can be read only once")
+    output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads
+
+
+def _trim(prediction: Prediction, n_best: int | None) -> Prediction:
+    """Keep ``n_best`` QA candidates when asked, none otherwise (heads may always compute them)."""
+    if prediction.n_best is None:
+        return prediction
+    return replace(prediction, n_best=tuple(prediction.n_best[:n_best]) if n_best else None)
+
+
+def _count(summary: PredictSummary, ok: int, bad: int) -> None:
+    summary.rows_in += ok + bad
+    summary.rows_out += ok
+    summary.rows_error += bad
+
+
+def _errors_path(cfg: PredictConfig) -> str | None:
+    if cfg.on_error != "skip":
+        return None
+    if cfg.errors:
+        return cfg.errors
+    return f"{cfg.output}.errors.jsonl" if cfg.output not in ("-", "") else None
+
+
+@contextmanager
+def _error_sink(path: str | None, skip: bool) -> Iterator[RowWriter]:
+    """Skip mode: JSONL rows {source, line, id, error} to ``path`` (atomically) or, without one, stderr."""
+    if not skip or path is None:
+        yield JsonlWriter(sys.stderr)
+        return
+    with open_rows(path, "jsonl") as writer:
+        yield writer
+
+
+@contextmanager
+def _progress(cfg: PredictConfig) -> Iterator[object]:
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" rows", desc="predict", file=sys.stderr, disable=not cfg.progress, mininterval=0.5)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+__all__ = ["PredictConfig", "PredictSummary", "RowError", "run_predict"]

@@ -1,0 +1,266 @@
+"""What the row readers share: UTF-8 lines with their numbers, and row -> Example by the spec's columns.
+
+Column roles (see ``jbert.tasks.ROLES``) come from ``spec.columns``; a role the spec does not
+name falls back to the column of the same name (``text`` -> ``"text"``). Optional roles
+(``text_pair``, ``choices``, ``entities``) are read only when the spec names them, or, for
+``entities``/``tokens``, when the row has them. Labels are kept as the file wrote them (a JSON
+number stays a number): each head turns them into its own type and validates them, because
+only the head knows whether ``"3.8"`` is a class name or a similarity score.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from jbert.data import Entity, Example
+from jbert.errors import DataFormatError
+from jbert.tasks import TaskSpec
+
+UTF8_FIX = "save the file as UTF-8"
+
+
+def is_stdin(path: Path | str) -> bool:
+    return str(path) == "-"
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    if is_stdin(path):
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by iter_lines
+    except FileNotFoundError:
+        raise DataFormatError(path, None, "file not found", "check the path") from None
+    except IsADirectoryError:
+        raise DataFormatError(path, None, "is a directory, not a data file", "give the path of a file") from None
+    except OSError as exc:
+        raise DataFormatError(path, None, f"cannot open: {exc.strerror}") from None
+
+
+def iter_lines(path: Path, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` (1-based, line end stripped unless ``keep_ends``), streaming.
+    ``-`` reads stdin.
+
+    Each line is decoded on its own so that bad bytes are reported with their line number.
+    A UTF-8 byte order mark on the first line (Excel's CSV) is dropped.
+    """
+    stream = _open_binary(path)
+    try:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataFormatError(
+                    path, number, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})", UTF8_FIX
+                ) from None
+            yield number, text if keep_ends else text.rstrip("\r\n")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def read_text(path: Path) -> str:
+    """The whole file as text (for formats that are one JSON document); bad bytes name their line."""
+    if is_stdin(path):
+        data = sys.stdin.buffer.read()
+    else:
+        with _open_binary(path) as stream:
+            data = stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, offset) + 1
+        raise DataFormatError(path, line, "not valid UTF-8", UTF8_FIX) from None
+
+
+def require_rows(examples: Iterable[Example], path: Path, what: str = "rows") -> Iterator[Example]:
+    """Pass examples through; a file that gives none is an error (an empty file is never intended)."""
+    empty = True
+    for example in examples:
+        empty = False
+        yield example
+    if empty:
+        raise DataFormatError(path, None, f"file is empty (no {what})", "check the path and the file's format")
+
+
+# --- row -> Example -------------------------------------------------------------------------
+
+
+def _columns_hint(row: Mapping[str, Any]) -> str:
+    return "columns in this row: " + (", ".join(map(str, row)) or "(none)")
+
+
+def missing_column(path: Path, line: int, row: Mapping[str, Any], role: str, column: str) -> DataFormatError:
+    return DataFormatError(
+        path,
+        line,
+        f"no column {column!r} (the {role} column); {_columns_hint(row)}",
+        f"set --{role.replace('_', '-')}-column or the task spec's columns.{role}",
+    )
+
+
+def text_value(value: Any, path: Path, line: int, column: str) -> str:
+    """A text cell: strings as is, numbers as their text; null, lists and objects are errors."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    kind = "null" if value is None else type(value).__name__
+    raise DataFormatError(path, line, f"column {column!r} is {kind}, expected text")
+
+
+def get_text(row: Mapping[str, Any], path: Path, line: int, role: str, column: str) -> str:
+    if column not in row:
+        raise missing_column(path, line, row, role, column)
+    return text_value(row[column], path, line, column)
+
+
+def _choices(row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int) -> tuple[str, ...]:
+    column = spec.column("choices")
+    if column is None:
+        return ()
+    if isinstance(column, (list, tuple)):  # JCommonsenseQA: choice0 ... choice4
+        return tuple(get_text(row, path, line, "choices", c) for c in column)
+    if column not in row:
+        raise missing_column(path, line, row, "choices", column)
+    value = row[column]
+    if not isinstance(value, list) or not value:
+        raise DataFormatError(
+            path, line, f"column {column!r} must be a non-empty list of choices", "or list named columns in columns.choices"
+        )
+    return tuple(text_value(v, path, line, column) for v in value)
+
+
+def _entity(item: Any, text: str, path: Path, line: int) -> Entity:
+    """``{"start", "end", "label"}``; doccano's ``start_offset``/``end_offset`` and ``[start, end, label]``
+    triples are accepted too."""
+    if isinstance(item, (list, tuple)) and len(item) == 3:
+        item = {"start": item[0], "end": item[1], "label": item[2]}
+    elif isinstance(item, Mapping) and "start_offset" in item:
+        item = {"start": item["start_offset"], "end": item.get("end_offset"), "label": item.get("label")}
+    if not isinstance(item, Mapping) or not {"start", "end", "label"} <= set(item):
+        raise DataFormatError(path, line, f"entity {item!r} needs start, end and label", 'write {"start": 0, "end": 2, "label": "LOC"}')
+    start, end, label = item["start"], item["end"], item["label"]
+    if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
+        raise DataFormatError(
+            path, line, f"entity {dict(item)!r} is not a span of the {len(text)}-character text",
+            "start/end are character offsets, end exclusive",
+        )
+    if not isinstance(label, str) or not label:
+        raise DataFormatError(path, line, f"entity {dict(item)!r} has no label")
+    return Entity(start=start, end=end, label=label, text=text[start:end])
+
+
+def _entities(row: Mapping[str, Any], spec: TaskSpec, text: str, path: Path, line: int) -> tuple[Entity, ...]:
+    column = spec.column("entities", "entities")
+    if column not in row:
+        return ()
+    value = row[column]
+    if not isinstance(value, list):
+        raise DataFormatError(path, line, f"column {column!r} must be a list of entities")
+    spans = sorted((_entity(item, text, path, line) for item in value), key=lambda e: (e.start, e.end))
+    for left, right in zip(spans, spans[1:], strict=False):
+        if right.start < left.end:
+            raise DataFormatError(path, line, f"entities {left.text!r} and {right.text!r} overlap", "NER spans must not overlap")
+    return tuple(spans)
+
+
+def _id(row: Mapping[str, Any], spec: TaskSpec, line: int) -> str:
+    column = spec.column("id")
+    value = row.get(column) if column is not None else None
+    return str(value) if value is not None and value != "" else str(line)
+
+
+def row_to_example(row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int) -> Example:
+    """Map one row (a JSON object or a CSV record) to an Example by the spec's columns."""
+    tokens_col, tags_col = spec.column("tokens", "tokens"), spec.column("tags", "tags")
+    if spec.column("text", "text") not in row and tokens_col in row:  # pre-tokenized NER rows
+        return tokens_row_to_example(row, tokens_col, tags_col, spec, path, line)
+    text = get_text(row, path, line, "text", spec.column("text", "text"))
+    pair_col = spec.column("text_pair")
+    label_col = spec.column("label", "label")
+    return Example(
+        id=_id(row, spec, line),
+        line=line,
+        source=str(path),
+        text=text,
+        text_pair=get_text(row, path, line, "text_pair", pair_col) if pair_col is not None else None,
+        choices=_choices(row, spec, path, line),
+        label=row.get(label_col),
+        entities=_entities(row, spec, text, path, line),
+        fields=dict(row),
+    )
+
+
+# --- pre-tokenized sentences (CoNLL, JSONL tokens/tags) -> text + character spans -------------
+
+
+def _needs_space(left: str, right: str) -> bool:
+    # Japanese corpora split words that are written without spaces; only two ASCII words
+    # ("New" "York", "iPhone" "15") were separated by a space in the original text.
+    return left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum()
+
+
+def join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Tokens -> (text, each token's character span). See ``_needs_space`` for the spacing rule."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for i, token in enumerate(tokens):
+        if i and _needs_space(tokens[i - 1], token):
+            parts.append(" ")
+            pos += 1
+        parts.append(token)
+        spans.append((pos, pos + len(token)))
+        pos += len(token)
+    return "".join(parts), spans
+
+
+def tags_to_entities(
+    tags: Sequence[str], spans: Sequence[tuple[int, int]], text: str, path: Path, lines: Sequence[int]
+) -> tuple[Entity, ...]:
+    """IOB2 tags (one per token) -> entities as character spans. ``lines[i]`` is token i's line."""
+    entities: list[Entity] = []
+    current: list[Any] | None = None  # [label, start, end]
+    for tag, (start, end), line in zip(tags, spans, lines, strict=True):
+        prefix, _, label = tag.partition("-")
+        if tag == "O":
+            prefix = "O"
+        elif prefix not in ("B", "I") or not label:
+            raise DataFormatError(path, line, f"tag {tag!r} is not IOB2", "use O, B-TYPE or I-TYPE (convert IOB1/BIOES first)")
+        if prefix == "I" and (current is None or current[0] != label):
+            raise DataFormatError(path, line, f"{tag!r} does not continue a B-{label} or I-{label}", f"start the entity with B-{label}")
+        if current is not None and prefix != "I":
+            entities.append(Entity(current[1], current[2], current[0], text[current[1] : current[2]]))
+            current = None
+        if prefix == "B":
+            current = [label, start, end]
+        elif prefix == "I":
+            current[2] = end  # type: ignore[index]
+    if current is not None:
+        entities.append(Entity(current[1], current[2], current[0], text[current[1] : current[2]]))
+    return tuple(entities)
+
+
+def tokens_row_to_example(
+    row: Mapping[str, Any], tokens_col: str, tags_col: str, spec: TaskSpec, path: Path, line: int
+) -> Example:
+    """A JSONL row ``{"tokens": [...], "tags": ["B-LOC", ...]}`` (the HF datasets NER layout)."""
+    tokens, tags = row[tokens_col], row.get(tags_col)
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+        raise DataFormatError(path, line, f"column {tokens_col!r} must be a list of non-empty strings")
+    text, spans = join_tokens(tokens)
+    entities: tuple[Entity, ...] = ()
+    if tags is not None:
+        if not isinstance(tags, list) or len(tags) != len(tokens) or not all(isinstance(t, str) for t in tags):
+            raise DataFormatError(
+                path, line, f"column {tags_col!r} must be one IOB2 tag string per token ({len(tokens)} tokens)",
+                "write tag names (B-LOC), not ids",
+            )
+        entities = tags_to_entities(tags, spans, text, path, [line] * len(tags))
+    return Example(
+        id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities, fields=dict(row)
+    )

@@ -1,0 +1,58 @@
+"""CSV and TSV with a header row. ``csv`` picks the delimiter by extension (``.tsv`` -> tab);
+``tsv`` always uses tabs. Quoted fields may span lines; an Example's line is where its record
+starts. Cells are strings: heads convert labels (``"3.8"`` -> 3.8 for regression).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from jbert.data import Example
+from jbert.errors import DataFormatError
+from jbert.readers import READERS
+from jbert.readers._common import iter_lines, require_rows, row_to_example
+from jbert.tasks import TaskSpec
+
+
+@READERS.register("csv")
+def read_csv(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    """Stream Examples from a CSV (or, by extension, TSV) file with a header row."""
+    delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    return require_rows(_rows(path, spec, delimiter), path, "data rows under the header")
+
+
+@READERS.register("tsv")
+def read_tsv(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    """Stream Examples from a tab-separated file with a header row."""
+    return require_rows(_rows(path, spec, "\t"), path, "data rows under the header")
+
+
+def _rows(path: Path, spec: TaskSpec, delimiter: str) -> Iterator[Example]:
+    lines = (text for _, text in iter_lines(path, keep_ends=True))
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        _check_header(header, path)
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise DataFormatError(
+                    path, line, f"{len(record)} fields but the header has {len(header)}",
+                    "quote fields that contain the delimiter" if len(record) > len(header) else "fill every column",
+                )
+            yield row_to_example(dict(zip(header, record, strict=True)), spec, path, line)
+    except csv.Error as exc:
+        raise DataFormatError(path, reader.line_num, f"bad CSV: {exc}") from None
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise DataFormatError(path, 1, f"duplicate column name(s) {duplicates} in the header", "rename them")

@@ -1,0 +1,118 @@
+"""SQuAD-style extractive QA: ``{"data": [{"title", "paragraphs": [{"context", "qas": [...]}]}]}``.
+
+Example.text = question, text_pair = context, answers = gold answers, id = the question's id.
+There are no useful line numbers inside one JSON document, so an Example's ``line`` is the
+question's 1-based index in file order, and errors name that index and the question id.
+Every ``answer_start`` must point at its answer: ``context[start:start+len(text)] == text``.
+
+A ``.jsonl`` file is read as flat rows instead (the HF datasets export): ``{"id", "question",
+"context", "answers": {"text": [...], "answer_start": [...]}}`` (or a list of answer objects);
+the spec's ``text`` / ``text_pair`` / ``id`` columns rename question / context / id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jbert.data import Answer, Example
+from jbert.errors import DataFormatError
+from jbert.readers import READERS
+from jbert.readers._common import get_text, iter_lines, read_text, require_rows
+from jbert.tasks import TaskSpec
+
+SQUAD_FIX = 'expected {"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}]}'
+
+
+@READERS.register("squad")
+def read_squad(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    """Examples (one per question) from a SQuAD-format JSON file or flat QA JSON Lines."""
+    if Path(path).suffix.lower() == ".jsonl":
+        return require_rows(_flat_rows(path, spec), path, "questions")
+    return require_rows(_nested(path), path, "questions")
+
+
+def _nested(path: Path) -> Iterator[Example]:
+    text = read_text(path)
+    if not text.strip():
+        return
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(path, exc.lineno, f"invalid JSON ({exc.msg})", SQUAD_FIX) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        hint = "one JSON object a line? use --reader jsonl" if isinstance(doc, dict) else SQUAD_FIX
+        raise DataFormatError(path, None, "no top-level 'data' list: not SQuAD-format JSON", hint)
+    index = 0
+    for article in doc["data"]:
+        for paragraph in _list(article, "paragraphs", path, index + 1):
+            context = paragraph.get("context") if isinstance(paragraph, dict) else None
+            if not isinstance(context, str):
+                raise DataFormatError(path, index + 1, "a paragraph has no 'context' text", SQUAD_FIX)
+            for qa in _list(paragraph, "qas", path, index + 1):
+                index += 1
+                yield _question(qa, context, article.get("title"), path, index)
+
+
+def _list(parent: Any, key: str, path: Path, index: int) -> list[Any]:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    if not isinstance(value, list):
+        raise DataFormatError(path, index, f"expected a {key!r} list near question {index}", SQUAD_FIX)
+    return value
+
+
+def _question(qa: Any, context: str, title: Any, path: Path, index: int) -> Example:
+    if not isinstance(qa, dict) or not isinstance(qa.get("question"), str):
+        raise DataFormatError(path, index, f"question {index} has no 'question' text", SQUAD_FIX)
+    qid = str(qa.get("id", index))
+    answers = _answers(qa.get("answers", []), context, path, index, qid)
+    fields = {"id": qid, "title": title, "question": qa["question"], "context": context,
+              "answers": [{"text": a.text, "answer_start": a.start} for a in answers]}
+    return Example(id=qid, line=index, source=str(path), text=qa["question"], text_pair=context,
+                   answers=answers, fields=fields)
+
+
+def _answers(raw: Any, context: str, path: Path, line: int, qid: str) -> tuple[Answer, ...]:
+    """Answer objects or the HF layout ``{"text": [...], "answer_start": [...]}``; starts checked."""
+    if isinstance(raw, Mapping) and isinstance(raw.get("text"), list):
+        starts = raw.get("answer_start")
+        if not isinstance(starts, list) or len(starts) != len(raw["text"]):
+            raise DataFormatError(path, line, f"question {qid!r}: answers.text and answers.answer_start differ in length")
+        raw = [{"text": t, "answer_start": s} for t, s in zip(raw["text"], starts, strict=True)]
+    if not isinstance(raw, list):
+        raise DataFormatError(path, line, f"question {qid!r}: 'answers' must be a list")
+    answers = []
+    for item in raw:
+        text = item.get("text") if isinstance(item, dict) else None
+        start = item.get("answer_start") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not isinstance(start, int) or isinstance(start, bool):
+            raise DataFormatError(path, line, f"question {qid!r}: answer {item!r} needs 'text' and an integer 'answer_start'")
+        if context[start : start + len(text)] != text:
+            found = context[max(start, 0) : max(start, 0) + len(text)]
+            raise DataFormatError(
+                path, line, f"question {qid!r}: answer {text!r} is not at answer_start {start} (context there: {found!r})",
+                "answer_start is the answer's character offset in the context",
+            )
+        answers.append(Answer(text=text, start=start))
+    return tuple(answers)
+
+
+def _flat_rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    q_col, c_col = spec.column("text", "question"), spec.column("text_pair", "context")
+    id_col = spec.column("id", "id")
+    for line, raw in iter_lines(path):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise DataFormatError(path, line, f"expected a JSON object, got {type(row).__name__}")
+        question = get_text(row, path, line, "text", q_col)
+        context = get_text(row, path, line, "text_pair", c_col)
+        qid = str(row.get(id_col) or line)
+        answers = _answers(row.get("answers", []), context, path, line, qid)
+        yield Example(id=qid, line=line, source=str(path), text=question, text_pair=context, answers=answers, fields=row)

@@ -1,0 +1,34 @@
+"""Plain text for prediction: one text a line, id = the line number.
+
+Blank lines are kept (as empty texts) so that the output has exactly one row per input line
+and can be pasted beside it. When the spec maps a ``text_pair`` column, each line is
+``text<TAB>text_pair``. ``-`` reads stdin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from jbert.data import Example
+from jbert.errors import DataFormatError
+from jbert.readers import READERS
+from jbert.readers._common import iter_lines, require_rows
+from jbert.tasks import TaskSpec
+
+
+@READERS.register("text")
+def read_text_lines(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    """Stream one Example per line of a UTF-8 text file."""
+    return require_rows(_rows(path, spec), path, "lines")
+
+
+def _rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
+    paired = spec.column("text_pair") is not None
+    for line, raw in iter_lines(path):
+        text, pair = raw, None
+        if paired:
+            text, tab, pair = raw.partition("\t")
+            if not tab:
+                raise DataFormatError(path, line, "no tab between text and text_pair", "write text<TAB>text_pair")
+        yield Example(id=str(line), line=line, source=str(path), text=text, text_pair=pair, fields={"text": raw})

@@ -1,0 +1,19 @@
+"""Japanese tokenization: MeCab taggers, NFKC with alignment, and jbert's fast offset-aware tokenizer.
+
+>>> from jbert.tokenization import load_tokenizer
+>>> tok = load_tokenizer("path/to/model")  # doctest: +SKIP
+"""
+
+from jbert.tokenization.fast import BertJapaneseTokenizerFast
+from jbert.tokenization.loading import load_tokenizer
+from jbert.tokenization.mecab import dictionary_info, make_tagger, segment
+from jbert.tokenization.normalize import normalize_with_alignment
+
+__all__ = [
+    "BertJapaneseTokenizerFast",
+    "dictionary_info",
+    "load_tokenizer",
+    "make_tagger",
+    "normalize_with_alignment",
+    "segment",
+]

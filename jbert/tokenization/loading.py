@@ -1,0 +1,188 @@
+"""`load_tokenizer`: the one way jbert gets a tokenizer - always a fast one, with offsets.
+
+- A MeCab `BertJapaneseTokenizer` directory (Tohoku-style or jbert-trained) -> `BertJapaneseTokenizerFast`:
+  the same ids as BertJapaneseTokenizer, plus offsets into the original text and word ids.
+- Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
+  -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
+- Otherwise a TokenizerLoadError that says why and how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jbert.errors import TokenizerLoadError
+from jbert.tokenization.fast import SUBWORD_TYPES, BertJapaneseTokenizerFast
+from jbert.tokenization.mecab import make_tagger
+
+JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
+# __init__ arguments of BertJapaneseTokenizer that the fast class takes as they are.
+_SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize", "sudachi_kwargs", "jumanpp_kwargs")
+
+
+def _read_config(name_or_path: str) -> dict[str, Any]:
+    """tokenizer_config.json (plus config.json's tokenizer_class when the former does not name one)."""
+    from transformers.models.auto.tokenization_auto import get_tokenizer_config
+
+    try:
+        config = dict(get_tokenizer_config(name_or_path))
+    except (OSError, ValueError) as err:
+        raise TokenizerLoadError(f"cannot read a tokenizer from {name_or_path!r}: {err}") from err
+    model_config = Path(name_or_path) / "config.json"
+    if "tokenizer_class" not in config and model_config.is_file():
+        config["tokenizer_class"] = json.loads(model_config.read_text(encoding="utf-8")).get("tokenizer_class")
+    return config
+
+
+def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
+    """A fast tokenizer for a model name or directory (keyword arguments go to `from_pretrained`).
+
+    MeCab-based BertJapaneseTokenizer directories get jbert's `BertJapaneseTokenizerFast` (identical ids,
+    offsets into the original text; ``mecab_threads=N`` sets its MeCab worker threads, 0 for none); other
+    models get their own fast tokenizer. Raises TokenizerLoadError (one line, with the fix) when no fast
+    tokenizer can be made.
+    """
+    name = str(name_or_path)
+    if not os.path.isdir(name) and os.path.exists(name):
+        raise TokenizerLoadError(f"{name}: expected a tokenizer or model directory, got a file")
+    config = _read_config(name)
+    tokenizer_class = config.get("tokenizer_class")
+    if tokenizer_class in JAPANESE_CLASSES:
+        return load_japanese_fast(name, config=config, **kwargs)
+    if tokenizer_class:
+        _check_known(name, tokenizer_class)
+    return _load_auto_fast(name, **kwargs)
+
+
+def _check_known(name: str, tokenizer_class: str) -> None:
+    import transformers
+    from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
+
+    if tokenizer_class_from_name(tokenizer_class) is None and tokenizer_class_from_name(
+            tokenizer_class.removesuffix("Fast")) is None:
+        raise TokenizerLoadError(
+            f"{name}: unknown tokenizer class {tokenizer_class!r} (transformers {transformers.__version__} has no "
+            "such class; fix tokenizer_class in tokenizer_config.json or upgrade transformers)"
+        )
+
+
+def _load_auto_fast(name: str, **kwargs: Any) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(name, use_fast=True, **kwargs)
+    except (OSError, ValueError, ImportError, KeyError, TypeError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise TokenizerLoadError(
+            f"cannot load a tokenizer from {name!r}: {reason} (check the path, or that the tokenizer class is "
+            "supported by the installed transformers)"
+        ) from err
+    if not getattr(tok, "is_fast", False):
+        raise TokenizerLoadError(
+            f"{name}: only a slow tokenizer ({type(tok).__name__}) is available and jbert needs a fast one for "
+            "offsets (add a tokenizer.json, e.g. save it from a fast tokenizer, or use a MeCab BertJapaneseTokenizer)"
+        )
+    return tok
+
+
+def _check_japanese(name: str, config: dict[str, Any]) -> None:
+    word = config.get("word_tokenizer_type", "basic")
+    subword = config.get("subword_tokenizer_type", "wordpiece")
+    if word != "mecab":
+        raise TokenizerLoadError(
+            f"{name}: word_tokenizer_type {word!r} is not supported; jbert's fast BertJapaneseTokenizer needs 'mecab'"
+        )
+    if subword not in SUBWORD_TYPES:
+        raise TokenizerLoadError(
+            f"{name}: subword_tokenizer_type {subword!r} is not supported; use one of {', '.join(SUBWORD_TYPES)}"
+        )
+    make_tagger(config.get("mecab_kwargs"))  # missing fugashi / dictionary -> TokenizerLoadError with the fix
+
+
+def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs: Any) -> BertJapaneseTokenizerFast:
+    """BertJapaneseTokenizerFast for a BertJapaneseTokenizer directory, configured exactly as transformers would.
+
+    The slow tokenizer is loaded once to read the directory (special tokens, added tokens, lengths ...) the
+    way transformers reads it; the fast one is built from that and the slow one is dropped.
+    """
+    from transformers import BertJapaneseTokenizer
+
+    config = _read_config(name) if config is None else config
+    threads = kwargs.pop("mecab_threads", None)
+    overrides = ("word_tokenizer_type", "subword_tokenizer_type", "mecab_kwargs")
+    _check_japanese(name, {**config, **{k: kwargs[k] for k in overrides if k in kwargs}})
+    try:
+        slow = BertJapaneseTokenizer.from_pretrained(name, **kwargs)
+    except (OSError, ValueError) as err:
+        raise TokenizerLoadError(f"{name}: cannot load BertJapaneseTokenizer files ({err})") from err
+    fast = from_slow(slow, mecab_threads=threads)
+    if os.path.isdir(name):
+        _attach_fingerprint(fast, name)
+    return fast
+
+
+def from_slow(slow: Any, mecab_threads: int | None = None) -> BertJapaneseTokenizerFast:
+    """A BertJapaneseTokenizerFast with the vocabulary and settings of a loaded BertJapaneseTokenizer.
+
+    `mecab_threads`: MeCab worker threads (None: $JBERT_MECAB_THREADS or one per core but one; 0: none).
+    """
+    init = {k: v for k, v in slow.init_kwargs.items() if k not in _SLOW_ONLY}
+    init.update(
+        vocab=dict(slow.vocab),
+        do_lower_case=slow.do_lower_case,
+        word_tokenizer_type=slow.word_tokenizer_type,
+        subword_tokenizer_type=slow.subword_tokenizer_type,
+        mecab_kwargs=slow.mecab_kwargs,
+        never_split=slow.never_split,
+        added_tokens_decoder=dict(slow.added_tokens_decoder),
+        model_max_length=slow.model_max_length,
+        padding_side=slow.padding_side,
+        truncation_side=slow.truncation_side,
+        name_or_path=slow.name_or_path,
+    )
+    for attr in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
+        init[attr] = getattr(slow, attr)
+    return BertJapaneseTokenizerFast(**init, mecab_threads=mecab_threads)
+
+
+def _attach_fingerprint(tok: BertJapaneseTokenizerFast, name: str) -> None:
+    """Warn loudly if the recorded analyser differs from the installed one; expose what is used now."""
+    from jbert.tokenization.fingerprint import check_fingerprint, compute_fingerprint
+
+    check_fingerprint(name)
+    tok.fingerprint = compute_fingerprint(name)
+
+
+def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathLike, *args: Any,
+                  **kwargs: Any) -> tuple[str, ...]:
+    """Save `tok` as a plain BertJapaneseTokenizer would (vocab.txt, tokenizer_config.json ...) + fingerprint."""
+    from transformers import BertJapaneseTokenizer
+
+    out = Path(save_directory)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = Path(tmp) / "vocab.txt"
+        vocab = sorted(tok._base_vocab.items(), key=lambda kv: kv[1])
+        vocab_file.write_text("".join(t + "\n" for t, _ in vocab), encoding="utf-8")
+        init = {k: v for k, v in tok.init_kwargs.items() if k not in ("vocab", "vocab_file", "name_or_path")}
+        init.update(
+            vocab_file=str(vocab_file),
+            do_lower_case=tok.do_lower_case,
+            word_tokenizer_type="mecab",
+            subword_tokenizer_type=tok.subword_tokenizer_type,
+            mecab_kwargs=tok.mecab_kwargs,
+            never_split=tok.never_split,
+            added_tokens_decoder=dict(tok.added_tokens_decoder),
+            model_max_length=tok.model_max_length,
+        )
+        for attr in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
+            init[attr] = getattr(tok, attr)
+        slow = BertJapaneseTokenizer(**init)
+        files = tuple(slow.save_pretrained(str(out), *args, **kwargs))
+    from jbert.tokenization.fingerprint import write_fingerprint
+
+    return files + (str(write_fingerprint(out)),)

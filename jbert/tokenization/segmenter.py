@@ -1,0 +1,174 @@
+"""MeCab over many texts at once, in worker threads that really run in parallel with Python.
+
+fugashi holds the GIL while MeCab parses; a `ctypes` call into the same libmecab releases it. But a worker
+that returns to Python after every short text waits for the GIL each time (up to the 5 ms switch interval
+while the main thread is busy), so each worker call parses a whole chunk: the texts joined by a boundary
+word. The boundary is a private-use character that a one-entry user dictionary turns into a word with
+MeCab's BOS/EOS context ids (0) and the lowest cost, surrounded by spaces (which no word or unknown-word
+group crosses): every text then costs, and segments, exactly as if parsed alone. Texts the joined format
+cannot carry (NUL, the separators, the boundary character) are segmented one by one, and the tests compare
+both paths on all of JGLUE.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from jbert.tokenization.mecab import _EOS, _FORMAT, _SEP, make_tagger, mecab_option_string, segment_joined
+
+_BOUNDARY = "\ue000"
+_JOIN = f" {_BOUNDARY} "
+_UNSAFE = re.compile(f"[\x00{_SEP}{_EOS}{_BOUNDARY}]")
+
+
+def default_threads() -> int:
+    """MeCab worker threads: $JBERT_MECAB_THREADS, else one per core but one (the main thread is busy too)."""
+    env = os.environ.get("JBERT_MECAB_THREADS", "")
+    if env.strip().isdigit():
+        return int(env)
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+@functools.lru_cache(maxsize=8)
+def boundary_dictionary(dicdir: str, charset: str) -> str | None:
+    """Build (once per process) the user dictionary that makes `_BOUNDARY` a BOS/EOS-like word; None on failure."""
+    out = tempfile.mkdtemp(prefix="jbert-mecab-")
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(out, ignore_errors=True))
+    csv, dic = os.path.join(out, "boundary.csv"), os.path.join(out, "boundary.dic")
+    with open(csv, "w", encoding="utf-8") as f:
+        f.write(f"{_BOUNDARY},0,0,-32768,*\n")  # left id, right id 0 = BOS/EOS context; lowest cost
+    args = f'mecab-dict-index -d "{dicdir}" -u "{dic}" -f utf-8 -t {charset} "{csv}"'
+    code = "import sys, fugashi; fugashi.build_dictionary(sys.argv[1])"  # a child: MeCab prints progress
+    done = subprocess.run([sys.executable, "-c", code, args], capture_output=True, check=False)
+    return dic if done.returncode == 0 and os.path.isfile(dic) else None
+
+
+class _CMecab:
+    """The MeCab C API through ctypes; the symbols resolve through fugashi's libmecab dependency."""
+
+    def __init__(self, option: str):
+        import ctypes
+
+        import fugashi.fugashi as extension
+
+        lib = ctypes.CDLL(extension.__file__)
+        lib.mecab_new.restype = ctypes.c_void_p
+        lib.mecab_new.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)]
+        lib.mecab_sparse_tostr2.restype = ctypes.c_char_p
+        lib.mecab_sparse_tostr2.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        lib.mecab_destroy.argtypes = [ctypes.c_void_p]
+        args = [b"fugashi", b"-C"] + [a.encode("utf-8") for a in shlex.split(option)]  # fugashi's own argv
+        self.lib, self.handle = lib, lib.mecab_new(len(args), (ctypes.c_char_p * len(args))(*args))
+        if not self.handle:
+            raise OSError(f"MeCab could not start with {option!r}")
+
+    def parse(self, data: bytes) -> bytes | None:
+        return self.lib.mecab_sparse_tostr2(self.handle, data, len(data))
+
+    def __del__(self) -> None:
+        if getattr(self, "handle", None):
+            self.lib.mecab_destroy(self.handle)
+            self.handle = None
+
+
+class _Pending:
+    """Surfaces of a chunk being parsed in a worker; `result()` splits them (in the caller's thread)."""
+
+    def __init__(self, owner: Segmenter, texts: list[str], joined: list[int], future: Future[bytes | None]):
+        self.owner, self.texts, self.joined, self.future = owner, texts, joined, future
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> list[str]:
+        out = self.future.result()
+        decoded = out.decode("utf-8") if out is not None else ""
+        # "w1\x01w2\x01" per text, texts separated by the boundary word "\ue000\x01", then the EOS mark
+        pieces = decoded[:-1].split(_BOUNDARY + _SEP) if decoded.endswith(_EOS) else []
+        words: list[str | None] = [None] * len(self.texts)
+        if len(pieces) == len(self.joined):
+            for i, piece in zip(self.joined, pieces, strict=True):
+                words[i] = piece[:-1].replace(_SEP, " ")
+        return [w if w is not None else self.owner.segment(t) for w, t in zip(words, self.texts, strict=True)]
+
+
+class Segmenter:
+    """MeCab for many texts. `submit(texts)` returns a future-like object of each text's words joined by spaces.
+
+    With `threads` > 0 each submitted chunk is parsed by a worker thread while the caller goes on; with 0, or
+    when ctypes or the boundary dictionary is unavailable, it segments right away with fugashi.
+    """
+
+    def __init__(self, mecab_kwargs: dict[str, Any] | None, threads: int | None = None):
+        self.mecab_kwargs = dict(mecab_kwargs or {})
+        self.threads = default_threads() if threads is None else threads
+        self._tagger: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+
+    def __getstate__(self) -> dict[str, Any]:  # taggers and threads do not travel to other processes
+        return {"mecab_kwargs": self.mecab_kwargs, "threads": self.threads}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["mecab_kwargs"], state["threads"])  # type: ignore[misc]
+
+    @property
+    def tagger(self) -> Any:
+        if self._tagger is None:
+            self._tagger = make_tagger(self.mecab_kwargs)
+        return self._tagger
+
+    def segment(self, text: str) -> str:
+        """MeCab's words of `text`, joined by single spaces."""
+        return segment_joined(self.tagger, text)
+
+    def submit(self, texts: list[str]) -> Any:
+        """Start segmenting `texts`; `.result()` gives each text's words joined by spaces."""
+        pool = self._thread_pool() if self.threads > 0 and len(texts) > 1 else None
+        if pool is None:
+            done: Future[list[str]] = Future()
+            done.set_result([segment_joined(self.tagger, t) for t in texts])
+            return done
+        joined = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
+        data = _JOIN.join(texts[i] for i in joined).encode("utf-8")
+        return _Pending(self, texts, joined, pool.submit(self._parse, data))
+
+    def _parse(self, data: bytes) -> bytes | None:
+        return self._local.mecab.parse(data)
+
+    def _thread_pool(self) -> ThreadPoolExecutor | None:
+        if self._pool is not None and self._pid == os.getpid():
+            return self._pool
+        option = mecab_option_string(self.mecab_kwargs)  # a forked child cannot use its parent's threads
+        info = self.tagger.dictionary_info
+        dic = None if "-u" in shlex.split(option) or "--userdic" in option or not info else \
+            boundary_dictionary(os.path.dirname(info[0]["filename"]), info[0]["charset"])
+        if dic is None:
+            self.threads = 0
+            return None
+        option = f'{option} -u "{dic}" {_FORMAT}'
+        try:
+            _CMecab(option)
+        except (OSError, AttributeError):
+            self.threads = 0
+            return None
+        self._local = threading.local()
+
+        def start() -> None:
+            self._local.mecab = _CMecab(option)
+
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="jbert-mecab", initializer=start)
+        self._pid = os.getpid()
+        return self._pool

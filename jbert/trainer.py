@@ -1,0 +1,251 @@
+"""Fit any head's model: ``transformers.Trainer`` (on accelerate) with jbert's defaults.
+
+Knows nothing about tasks: it gets features, the head's collator and a metrics function
+``outputs -> dict[str, float]`` (the caller's closure over head.decode and the metrics).
+
+What it adds to the Trainer: length-grouped batches from precomputed lengths that replay
+exactly on resume, evaluation in ``torch.inference_mode`` that always stays in dataset order,
+metrics even when the eval features carry no labels, a JSONL training log, and precision
+resolution that never picks bf16 on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
+from transformers.trainer_pt_utils import LengthGroupedSampler
+from transformers.trainer_utils import get_last_checkpoint
+
+from jbert.config import TrainingConfig
+from jbert.errors import ConfigError
+from jbert.modeling import quiet_weight_saving
+
+logger = logging.getLogger(__name__)
+
+MetricsFn = Callable[[Any], dict[str, float]]  # model outputs (np arrays, -100 padded) -> metrics
+CHECKPOINTS = "checkpoints"
+TRAIN_LOG = "train_log.jsonl"
+
+
+@dataclass
+class FitResult:
+    metrics: dict[str, float]  # final evaluation of the kept (best) model, without the "eval_" prefix
+    history: list[dict[str, float]] = field(default_factory=list)  # one entry per evaluation
+    outputs: Any = None  # raw model outputs of that final evaluation, for head.decode
+    global_step: int = 0
+    best_checkpoint: str | None = None
+    is_main_process: bool = True
+
+
+def resolve_precision(requested: str) -> str:
+    """auto -> bf16 on a CUDA GPU with bf16 support, else fp32. Half precision on CPU is refused:
+    CPU bf16 matmuls are two orders of magnitude slower than fp32 on common hardware."""
+    cuda = torch.cuda.is_available()
+    if requested == "auto":
+        return "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+    if requested in ("bf16", "fp16") and not cuda:
+        raise ConfigError(f"--precision {requested} needs a CUDA GPU and none is visible; use --precision fp32 (or auto)")
+    if requested == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ConfigError("this GPU does not support bf16; use --precision fp16 or fp32")
+    return requested
+
+
+class JsonlLogCallback(TrainerCallback):
+    """Appends every Trainer log (losses, learning rate, eval metrics) to ``train_log.jsonl``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        row = {"step": state.global_step, "epoch": state.epoch, **logs}
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False, default=float) + "\n")
+
+
+class EpochLengthGroupedSampler(LengthGroupedSampler):
+    """Length-grouped order drawn from ``seed + epoch``, so a resumed run replays the same batches."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int):
+        super().__init__(batch_size, lengths=lengths, generator=torch.Generator())
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):  # type: ignore[override]
+        self.generator.manual_seed(self.seed + self.epoch)
+        return super().__iter__()
+
+
+class _JbertTrainer(Trainer):
+    def __init__(self, *args: Any, train_lengths: list[int] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.train_lengths = train_lengths
+        self.last_outputs: Any = None
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        if self.train_lengths is None:
+            return super()._get_train_sampler(train_dataset)
+        batch = self.args.train_batch_size * self.args.gradient_accumulation_steps
+        return EpochLengthGroupedSampler(batch, self.train_lengths, self.args.seed)
+
+    def evaluation_loop(self, dataloader: Any, description: str, prediction_loss_only: bool | None = None,
+                        ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval") -> Any:
+        with torch.inference_mode():
+            out = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys,
+                                          metric_key_prefix)
+        self.last_outputs = out.predictions
+        # The Trainer only calls compute_metrics when the features carry labels; ours may not (QA windows).
+        if self.compute_metrics is not None and out.label_ids is None and out.predictions is not None:
+            task = self.compute_metrics(_Outputs(out.predictions))
+            out.metrics.update({f"{metric_key_prefix}_{k}": float(v) for k, v in task.items()})
+        best = self.args.metric_for_best_model
+        if best and metric_key_prefix == "eval" and f"eval_{best}" not in out.metrics:
+            names = ", ".join(sorted(k.removeprefix("eval_") for k in out.metrics))
+            raise ConfigError(f"primary metric {best!r} is not among the metrics computed ({names}); "
+                              "fix primary_metric in the task spec")
+        return out
+
+
+@dataclass
+class _Outputs:
+    predictions: Any
+
+
+def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: bool,
+                       primary_metric: str | None) -> TrainingArguments:
+    """Map jbert's TrainingConfig onto TrainingArguments (names as in transformers 5)."""
+    precision = resolve_precision(training.precision)
+    return TrainingArguments(
+        output_dir=str(output_dir / CHECKPOINTS),
+        num_train_epochs=training.epochs,
+        max_steps=training.max_steps,
+        per_device_train_batch_size=training.batch_size,
+        per_device_eval_batch_size=training.eval_batch_size or training.batch_size,
+        learning_rate=training.learning_rate,
+        lr_scheduler_type="linear",
+        warmup_steps=training.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=training.weight_decay,
+        gradient_accumulation_steps=training.gradient_accumulation_steps,
+        max_grad_norm=training.max_grad_norm,
+        seed=training.seed,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        eval_strategy="epoch" if has_eval else "no",
+        save_strategy="epoch",
+        save_total_limit=training.save_total_limit,
+        load_best_model_at_end=has_eval,
+        metric_for_best_model=(primary_metric or "loss") if has_eval else None,
+        logging_strategy="steps",
+        logging_steps=training.logging_steps,
+        dataloader_num_workers=training.num_workers,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),  # else CPU ranks under `accelerate launch` never join up
+        remove_unused_columns=False,  # the head's collator drops its metadata keys itself
+        report_to="none",
+        disable_tqdm=not training.progress_bar,
+    )
+
+
+def fit(
+    model: Any,
+    head: Any,
+    tokenizer: Any,
+    train_features: Sequence[dict],
+    valid_features: Sequence[dict] | None,
+    *,
+    training: TrainingConfig,
+    output_dir: str | Path,
+    metrics_fn: MetricsFn | None = None,
+    primary_metric: str | None = None,
+    callbacks: Sequence[TrainerCallback] = (),
+    args: TrainingArguments | None = None,
+) -> FitResult:
+    """Train ``model`` on ``train_features``; evaluate each epoch on ``valid_features`` and keep the
+    best checkpoint by ``primary_metric`` (greater is better, except for a ``*loss`` metric).
+
+    Checkpoints go to ``OUTPUT/checkpoints`` (pruned to ``save_total_limit``, the best always kept),
+    the log to ``OUTPUT/train_log.jsonl``. Saving the final model is the caller's job. ``args``:
+    the ``training_arguments(...)`` the caller already built (for ``args.main_process_first``).
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    has_eval = bool(valid_features)
+    args = args or training_arguments(training, output_dir, has_eval=has_eval, primary_metric=primary_metric)
+    # BERT-style heads return a per-batch MEAN loss and ignore num_items_in_batch; a model that says it
+    # accepts loss kwargs gets its loss multiplied by the process count and not divided by the
+    # gradient-accumulation steps (transformers 5 Trainer.compute_loss / training_step).
+    model.accepts_loss_kwargs = False
+    on_gpu = args.device.type == "cuda"
+    extra: list[TrainerCallback] = [JsonlLogCallback(output_dir / TRAIN_LOG), *callbacks]
+    if has_eval and training.early_stopping_patience:
+        extra.append(EarlyStoppingCallback(early_stopping_patience=training.early_stopping_patience))
+    trainer = _JbertTrainer(
+        model=model,
+        args=args,
+        data_collator=head.collator(tokenizer, pad_to_multiple_of=8 if on_gpu else None),
+        train_dataset=list(train_features),
+        eval_dataset=list(valid_features) if has_eval else None,
+        compute_metrics=(lambda p: metrics_fn(p.predictions)) if metrics_fn and has_eval else None,
+        callbacks=extra,
+        train_lengths=[_length(f) for f in train_features] if training.group_by_length else None,
+    )
+    if not training.progress_bar:
+        trainer.remove_callback(PrinterCallback)  # logs still reach train_log.jsonl
+    with quiet_weight_saving():
+        trainer.train(resume_from_checkpoint=_checkpoint_to_resume(args.output_dir, training.resume))
+        history = [_strip(e) for e in trainer.state.log_history if any(k.startswith("eval_") for k in e)]
+        if has_eval:
+            metrics = _strip(trainer.evaluate())
+        else:
+            metrics = {k: v for k, v in trainer.state.log_history[-1].items() if k == "train_loss"}
+    return FitResult(
+        metrics=metrics,
+        history=history,
+        outputs=trainer.last_outputs,
+        global_step=trainer.state.global_step,
+        best_checkpoint=trainer.state.best_model_checkpoint,
+        is_main_process=args.should_save,
+    )
+
+
+def _length(feature: dict) -> int:
+    """Tokens in a feature; for multiple choice (``[num_choices, seq]``) the longest choice."""
+    ids = feature["input_ids"]
+    if len(ids) and isinstance(ids[0], (list, tuple, np.ndarray)):
+        return max(len(row) for row in ids)
+    return len(ids)
+
+
+def _checkpoint_to_resume(checkpoints_dir: str, resume: bool) -> str | None:
+    if not resume:
+        return None
+    last = get_last_checkpoint(checkpoints_dir) if Path(checkpoints_dir).is_dir() else None
+    if last is None:
+        logger.warning("--resume: no checkpoint in %s yet; training from the start", checkpoints_dir)
+    else:
+        logger.info("resuming from %s", last)
+    return last
+
+
+_SPEED_KEYS = ("_runtime", "_samples_per_second", "_steps_per_second", "_model_preparation_time")
+
+
+def _strip(entry: dict[str, Any]) -> dict[str, float]:
+    """``eval_pearson`` -> ``pearson``; speed counters dropped; epoch/step kept."""
+    out: dict[str, float] = {}
+    for key, value in entry.items():
+        if key.endswith(_SPEED_KEYS) or not isinstance(value, (int, float, np.floating)):
+            continue
+        out[key.removeprefix("eval_")] = float(value)
+    return out

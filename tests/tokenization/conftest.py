@@ -1,0 +1,47 @@
+"""Fixtures for the fast-tokenizer tests: jbert's tokenizer and the reference, on the session's tiny vocab,
+plus variants (lower-casing, character subwords)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _tok_texts import BERT_INPUTS, variant
+
+
+@pytest.fixture(scope="session")
+def lower_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer_dir: Path) -> Path:
+    return variant(tiny_tokenizer_dir, tmp_path_factory.mktemp("lower"), do_lower_case=True)
+
+
+@pytest.fixture(scope="session")
+def char_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer_dir: Path) -> Path:
+    return variant(tiny_tokenizer_dir, tmp_path_factory.mktemp("char"), subword_tokenizer_type="character")
+
+
+@pytest.fixture(scope="session")
+def fast_tok(tiny_tokenizer_dir: Path) -> Any:
+    from jbert.tokenization import load_tokenizer
+
+    return load_tokenizer(tiny_tokenizer_dir)
+
+
+@pytest.fixture(scope="session")
+def slow_tok(tiny_tokenizer_dir: Path) -> Any:
+    """The reference, returning token_type_ids like the BERT models it serves need."""
+    from transformers import BertJapaneseTokenizer
+
+    return BertJapaneseTokenizer.from_pretrained(tiny_tokenizer_dir, model_input_names=BERT_INPUTS)
+
+
+@pytest.fixture(scope="session", params=["wordpiece", "lower", "character"])
+def tokenizer_pair(request: pytest.FixtureRequest, tiny_tokenizer_dir: Path) -> tuple[Any, Any]:
+    """(jbert, reference) for each supported configuration."""
+    from transformers import BertJapaneseTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    path = {"wordpiece": tiny_tokenizer_dir, "lower": request.getfixturevalue("lower_tokenizer_dir"),
+            "character": request.getfixturevalue("char_tokenizer_dir")}[request.param]
+    return load_tokenizer(path), BertJapaneseTokenizer.from_pretrained(path, model_input_names=BERT_INPUTS)

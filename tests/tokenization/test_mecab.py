@@ -1,0 +1,69 @@
+"""MeCab taggers: resolved like transformers' MecabTokenizer, fast segmentation identical to the node API."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import unicodedata
+
+import pytest
+from _tok_texts import HARD_STRINGS, jglue_texts
+
+from jbert.errors import TokenizerLoadError
+from jbert.tokenization.mecab import dictionary_info, make_tagger, mecab_option_string, segment
+from jbert.tokenization.segmenter import Segmenter
+
+TEXTS = [unicodedata.normalize("NFKC", t) for t in jglue_texts()[0] + HARD_STRINGS] + [
+    "\x0c先頭と末尾の改ページ\x0c", "NUL\x00以降は読まれない", "区切り\x01文字\x02も", "\u3000全角空白"]
+
+
+def test_same_options_as_transformers_mecab_tokenizer() -> None:
+    import unidic_lite
+    from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
+
+    option = mecab_option_string({"mecab_dic": "unidic_lite", "mecab_option": "-x"})
+    assert option == f'-d "{unidic_lite.DICDIR}" -r "{unidic_lite.DICDIR}/mecabrc" -x'
+    reference = MecabTokenizer(normalize_text=False)
+    tagger = make_tagger(None)
+    for text in TEXTS[:200]:
+        assert segment(tagger, text) == reference.tokenize(text)
+
+
+def test_segment_equals_the_node_api() -> None:
+    tagger = make_tagger({"mecab_dic": "unidic_lite"})
+    for text in TEXTS:
+        assert segment(tagger, text) == [n.surface for n in tagger(text)], repr(text)
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_segmenter_in_threads_gives_the_same_words(threads: int) -> None:
+    seg = Segmenter(None, threads=threads)
+    tagger = make_tagger(None)
+    futures = [seg.submit(TEXTS[i : i + 50]) for i in range(0, len(TEXTS), 50)]
+    assert [w for f in futures for w in f.result()] == [" ".join(segment(tagger, t)) for t in TEXTS]
+    repeated = TEXTS[:5] * 3 + [t for t in TEXTS if len(t) > 200][:3] * 2
+    assert seg.submit(repeated).result() == [" ".join(segment(tagger, t)) for t in repeated]
+    clone = pickle.loads(pickle.dumps(seg))
+    assert clone.threads == threads and clone._pool is None and clone._tagger is None
+
+
+def test_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(TokenizerLoadError, match=r"pip install ipadic"):
+        make_tagger({"mecab_dic": "ipadic"})
+    with pytest.raises(TokenizerLoadError, match=r"unknown mecab_kwargs key\(s\) dic"):
+        make_tagger({"dic": "unidic_lite"})
+    with pytest.raises(TokenizerLoadError, match=r"MeCab could not start"):
+        make_tagger({"mecab_dic": None, "mecab_option": "-d /nonexistent"})
+    monkeypatch.setitem(sys.modules, "fugashi", None)
+    with pytest.raises(TokenizerLoadError, match=r"pip install fugashi"):
+        make_tagger(None)
+
+
+def test_dictionary_info() -> None:
+    import importlib.metadata
+
+    info = dictionary_info({"mecab_dic": "unidic_lite"})
+    assert info["name"] == "unidic_lite"
+    assert info["version"] == importlib.metadata.version("unidic-lite")
+    assert info["fugashi_version"] == importlib.metadata.version("fugashi")
+    assert info["dicdir"].endswith("dicdir")
