@@ -331,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile and "jbert" in sides:
         profile_jbert(setup, args)
     name = S.result_name("finetune", args, full_size=args.limit == 3000 and args.valid_limit is None)
+    if sides != list(SIDES) or args.jbert_set:  # never overwrite the full comparison with a partial one
+        name += "-" + "+".join(sides) + ("-" + "-".join(args.jbert_set or []).replace("=", "_") if args.jbert_set else "")
     print(f"wrote {C.write_result(name, summary).relative_to(C.REPO)}")
     return 0
 

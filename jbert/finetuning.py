@@ -29,7 +29,7 @@ from jbert.modeldir import (
 )
 from jbert.modeling import quiet_weight_saving
 from jbert.readers import read
-from jbert.tasks import TaskSpec, load_spec
+from jbert.tasks import TaskSpec, jglue_file, load_spec
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, fit, training_arguments
 
@@ -95,32 +95,14 @@ def resolve_spec(cfg: JbertConfig) -> TaskSpec:
 
 def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | None]:
     """--train/--valid win; otherwise the spec's JGLUE paths under --jglue-dir."""
-    train = Path(data.train) if data.train else _jglue_file(data.jglue_dir, spec, "train")
-    valid = Path(data.valid) if data.valid else _jglue_file(data.jglue_dir, spec, "valid")
+    train = Path(data.train) if data.train else jglue_file(spec, data.jglue_dir, "train") if data.jglue_dir else None
+    valid = Path(data.valid) if data.valid else jglue_file(spec, data.jglue_dir, "valid") if data.jglue_dir else None
     if train is None:
         raise ConfigError("no training data: pass --train FILE (and --valid FILE), or --jglue-dir DIR for a JGLUE task")
     for split, path in (("training", train), ("validation", valid)):
         if path is not None and not path.is_file():
             raise ConfigError(f"{split} file not found: {path}")
     return train, valid
-
-
-def _jglue_file(jglue_dir: str | None, spec: TaskSpec, split: str) -> Path | None:
-    if not jglue_dir:
-        return None
-    root = Path(jglue_dir)
-    if not root.is_dir():
-        raise ConfigError(f"--jglue-dir: folder not found: {root}")
-    if not spec.jglue or split not in spec.jglue:
-        raise ConfigError(f"task {spec.name!r} has no JGLUE {split} file; pass --{split} FILE")
-    # Accept both a datasets folder and a whole JGLUE checkout (which keeps them under datasets/).
-    candidates = [root / spec.jglue[split], root / "datasets" / spec.jglue[split]]
-    for path in candidates:
-        if path.is_file():
-            return path
-    hint = "; some JGLUE copies ship no train split for this task: pass --train FILE" if split == "train" else ""
-    raise ConfigError(f"JGLUE {split} file for {spec.name!r} not found: looked for "
-                      f"{candidates[0]} and {candidates[1]}{hint}")
 
 
 def read_examples(path: Path, spec: TaskSpec) -> list[Example]:

@@ -94,3 +94,23 @@ def load_spec(name_or_path: str | Path) -> TaskSpec:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a task spec must be a YAML mapping")
     return TaskSpec.from_dict(data, source=str(path))
+
+
+def jglue_file(spec: TaskSpec, jglue_dir: str | Path | None, split: str) -> Path:
+    """The spec's JGLUE ``split`` file under ``jglue_dir``: a datasets folder (``DIR/jsts-v1.3/...``)
+    or a whole JGLUE checkout (``DIR/datasets/jsts-v1.3/...``)."""
+    if not jglue_dir:
+        raise ConfigError(f"no JGLUE folder for {spec.name}: pass --jglue-dir DIR or --{split} FILE")
+    root = Path(jglue_dir)
+    if not root.is_dir():
+        raise ConfigError(f"--jglue-dir: folder not found: {root}")
+    if not spec.jglue or split not in spec.jglue:
+        raise ConfigError(f"task {spec.name!r} has no JGLUE {split} file; pass --{split} FILE")
+    candidates = [root / spec.jglue[split], root / "datasets" / spec.jglue[split]]
+    for path in candidates:
+        if path.is_file():
+            return path
+    hint = "; some JGLUE copies ship no train split for this task: pass --train FILE" if split == "train" else ""
+    raise ConfigError(
+        f"JGLUE {split} file for {spec.name!r} not found: looked for {candidates[0]} and {candidates[1]}{hint}"
+    )

@@ -46,6 +46,12 @@ def _root(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # transformers' load reports ("newly initialized: classifier.weight ...") are expected when a
+        # head is put on an encoder; they drown the real output. -v shows them again.
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
 
 
 def verbose() -> bool:

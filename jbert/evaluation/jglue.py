@@ -14,6 +14,7 @@ from typing import Any
 from jbert.errors import ConfigError
 from jbert.evaluation.common import EvalResult
 from jbert.evaluation.model import EvalConfig, evaluate_model
+from jbert.tasks import jglue_file
 
 # (task spec name, column title, metric keys shown as "a/b"), in the JGLUE paper's order.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -85,7 +86,7 @@ def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
             raise ConfigError(
                 f"two models for {spec.name}: {results[spec.name].model} and {model_dir}; keep one"
             )
-        valid = jglue_file(cfg.jglue_dir or config.data.jglue_dir, spec.jglue["valid"], spec.name)
+        valid = jglue_file(spec, cfg.jglue_dir or config.data.jglue_dir, "valid")
         eval_cfg = EvalConfig(
             model=str(model_dir), data=str(valid), batch_size=cfg.batch_size, device=cfg.device
         )
@@ -115,19 +116,6 @@ def find_models(dirs: list[str]) -> list[Path]:
             raise ConfigError(f"{root} holds no fine-tuned model ({CONFIG_FILE} in it or in a subfolder)")
         found += children
     return found
-
-
-def jglue_file(jglue_dir: str | None, relative: str, task: str) -> Path:
-    """``DIR/<relative>`` or ``DIR/datasets/<relative>`` (a whole JGLUE checkout)."""
-    if not jglue_dir:
-        raise ConfigError(f"no JGLUE folder for {task}: pass --jglue-dir DIR")
-    candidates = [Path(jglue_dir) / relative, Path(jglue_dir) / "datasets" / relative]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise ConfigError(
-        f"JGLUE valid file for {task} not found: looked for {candidates[0]} and {candidates[1]}"
-    )
 
 
 def table_rows(result: JglueResult, model_name: str = "jbert") -> tuple[list[str], list[list[Any]]]:

@@ -8,10 +8,12 @@ from jbert.tokenization.fast import BertJapaneseTokenizerFast
 from jbert.tokenization.loading import load_tokenizer
 from jbert.tokenization.mecab import dictionary_info, make_tagger, segment
 from jbert.tokenization.normalize import normalize_with_alignment
+from jbert.tokenization.parallel import encode_parallel
 
 __all__ = [
     "BertJapaneseTokenizerFast",
     "dictionary_info",
+    "encode_parallel",
     "load_tokenizer",
     "make_tagger",
     "normalize_with_alignment",

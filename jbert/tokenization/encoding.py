@@ -20,8 +20,9 @@ class RowBatch:
     """Flat per-token arrays shared by the rows of one call."""
 
     def __init__(self, tokens: Tokens, split_words: bool, id_to_token: Callable[[int], str],
-                 offsets: Callable[[], tuple[np.ndarray, np.ndarray]]):
+                 offsets: Callable[[], tuple[np.ndarray, np.ndarray]], template_ids: tuple[int, ...] = ()):
         self.ids = tokens.ids.tolist()
+        self.template_ids = template_ids  # [CLS], [SEP], [PAD]: ids rows show besides the tokens
         self.words = tokens.unit if split_words else tokens.word  # word ids: input word, or MeCab word
         self.split_words = split_words
         self.id_to_token = id_to_token
@@ -36,14 +37,22 @@ class RowBatch:
             self._start, self._end = start.tolist(), end.tolist()
         return self._start, self._end
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle what the rows need, not the tokenizer behind the lazy parts (offsets, token strings)."""
+        self.spans()
+        names = {i: self.id_to_token(i) for i in {*self.ids, *self.template_ids}}
+        return {**self.__dict__, "_offsets": None, "id_to_token": names.__getitem__}
+
 
 class RowEncoding:
     """One output row, answering like `tokenizers.Encoding` (what `BatchEncoding` asks of it)."""
 
+    __slots__ = ("_batch", "_segments", "_pad_left", "_pad_right", "_pad_id", "n_sequences")
+    overflowing: tuple[()] = ()  # rows of overflow windows are rows of their own, as transformers returns them
+
     def __init__(self, batch: RowBatch, segments: list[Segment], n_sequences: int):
         self._batch, self._segments = batch, segments
         self._pad_left = self._pad_right = self._pad_id = 0
-        self.overflowing: list[RowEncoding] = []
         self.n_sequences = n_sequences
 
     def _build(self, tokens: Callable[[Segment], list[Any]], template: Callable[[Segment], Any], pad: Any) -> list[Any]:

@@ -9,12 +9,16 @@ through `build_maps`, all with array operations. The result is a `Tokens` table:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
 
-from jbert.tokenization.pretokenize import Pretokenizer, Unit, codepoints, is_space
+from jbert.tokenization.normalize import nfkc
+from jbert.tokenization.pretokenize import Part, Pretokenizer, Unit, codepoints, is_space
+
+_NON_SPACE = re.compile(r"\S+")
 
 
 class WordPieceVocab:
@@ -185,5 +189,45 @@ def build_maps(pre: Pretokenizer, units: list[Unit]) -> np.ndarray:
         return out
     out[np.repeat(ok, bases[1:] - bases[:-1]) & in_word] = spans[np.repeat(ok, src_bounds[1:] - src_bounds[:-1]) & kept]
     for i in np.flatnonzero(~ok).tolist():
-        out[bases[i] : bases[i + 1] - 1] = pre.exact_map(units[i])
+        out[bases[i] : bases[i + 1] - 1] = exact_map(pre, units[i])
     return out
+
+
+def exact_map(pre: Pretokenizer, unit: Unit) -> np.ndarray:
+    """(len(joined), 2) original spans per joined character (spaces: -1), word by word: the reference."""
+    out = np.full((len(unit.joined), 2), -1, dtype=np.int64)
+    pos = 0
+    for part in unit.parts:
+        if part.literal:
+            out[pos : pos + len(part.source)] = [part.offset, part.offset + len(part.source)]
+            pos += len(part.source) + 1
+            continue
+        for chars in _word_spans(pre, part):
+            out[pos : pos + len(chars)] = chars
+            pos += len(chars) + 1
+    return out
+
+
+def _word_spans(pre: Pretokenizer, part: Part) -> list[np.ndarray]:
+    """For each word of a text part, the original span of each of its characters."""
+    result, cursor = [], 0
+
+    def span(a: int, b: int) -> list[int]:  # source [a, b) -> original [start, end)
+        if part.spans is None:
+            return [a + part.offset, b + part.offset]
+        return [int(part.spans[a, 0]) + part.offset, int(part.spans[b - 1, 1]) + part.offset]
+
+    for surface in part.surfaces:
+        at = part.source.find(surface, cursor)
+        cursor = at + len(surface)
+        token = pre.token(surface)
+        if pre.character:  # one word per character of NFKC(token)
+            chars = nfkc(token)
+            aligned = len(chars) == len(surface)
+            result += [np.array([span(at + i, at + i + 1) if aligned else span(at, cursor)]) for i in range(len(chars))]
+            continue
+        aligned = len(token) == len(surface)  # lower-casing may change lengths ("İ" -> "i̇"): then the whole word
+        for m in _NON_SPACE.finditer(token):
+            result.append(np.array([span(at + i, at + i + 1) if aligned else span(at, cursor)
+                                    for i in range(m.start(), m.end())]))
+    return result

@@ -14,9 +14,17 @@ larger than MeCab's for Japanese one- and two-character words.
 >>> enc["offset_mapping"][1]                                     # doctest: +SKIP
 (0, 2)
 
-Word ids are per MeCab word (for ``subword_tokenizer_type="character"`` per character). Literal special-token
-strings in the text (JSQuAD's `` [SEP] ``) become those tokens, as in BertJapaneseTokenizer; they are not
-marked in `special_tokens_mask`, exactly like the slow tokenizer.
+Word ids are per MeCab word (for ``subword_tokenizer_type="character"`` per character; for
+``is_split_into_words=True`` input, per input word, offsets then within each word, as in transformers).
+Literal special-token strings in the text (JSQuAD's `` [SEP] ``) become those tokens, as in
+BertJapaneseTokenizer; they are not marked in `special_tokens_mask`, exactly like the slow tokenizer.
+Tokens added with `add_tokens` are split out of the original text like the slow tokenizer does; one that only
+appears after NFKC or lower-casing is matched as a whole MeCab word (the slow tokenizer would WordPiece it).
+`backend_tokenizer` holds the vocabulary only: encoding with it directly does not run MeCab.
+
+Cores: `mecab_threads` (default: cores - 1) MeCab worker threads per tokenizer; for more, use processes:
+`jbert.tokenization.parallel.encode_parallel`, or ``datasets.map(..., num_proc=N)`` (the tokenizer pickles
+without its tagger and makes one per process).
 """
 
 from __future__ import annotations
@@ -99,6 +107,7 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         self.mecab_kwargs = dict(mecab_kwargs) if mecab_kwargs is not None else None
         self.never_split = never_split
         self.fingerprint: dict[str, Any] | None = None
+        self.recorded_fingerprint: dict[str, Any] | None = None  # as written when the vocab was built
         super().__init__(
             do_lower_case=do_lower_case,
             word_tokenizer_type=word_tokenizer_type,
@@ -214,7 +223,8 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
               ) -> tuple[list[RowEncoding], list[int]]:
         """Model rows (overflow windows included) of one chunk of samples, and the sample of each row."""
         tokens = tokenize_units(self._wordpiece, units)
-        batch = RowBatch(tokens, split_words, self._tokenizer.id_to_token, partial(token_offsets, self._pre, units, tokens))
+        batch = RowBatch(tokens, split_words, self._tokenizer.id_to_token, partial(token_offsets, self._pre, units, tokens),
+                         (self.cls_token_id, self.sep_token_id, self.pad_token_id))
         rows, samples = [], []
         cls_id, sep_id, bounds = self.cls_token_id, self.sep_token_id, tokens.bounds.tolist()
         for i, (a, b) in enumerate(seqs):

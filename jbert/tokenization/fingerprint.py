@@ -130,12 +130,18 @@ def compute_fingerprint(tokenizer_dir: str | Path) -> dict[str, Any]:
     }
 
 
-def write_fingerprint(tokenizer_dir: str | Path) -> Path:
-    """Compute the fingerprint and save it as ``jbert_tokenizer.json`` in the directory; returns its path."""
+def write_fingerprint(tokenizer_dir: str | Path, record: dict[str, Any] | None = None) -> Path:
+    """Save ``record`` (default: the fingerprint computed now) as ``jbert_tokenizer.json``; returns its path."""
     path = Path(tokenizer_dir) / FINGERPRINT_FILE
-    path.write_text(json.dumps(compute_fingerprint(tokenizer_dir), ensure_ascii=False, indent=2) + "\n",
-                    encoding="utf-8")
+    record = record if record is not None else compute_fingerprint(tokenizer_dir)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def read_fingerprint(tokenizer_dir: str | Path) -> dict[str, Any] | None:
+    """The recorded fingerprint of a tokenizer directory, or None when there is none."""
+    path = Path(tokenizer_dir) / FINGERPRINT_FILE
+    return _read_json(path) if path.is_file() else None
 
 
 def fingerprint_differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:

@@ -36,13 +36,16 @@ def as_batch(text: Any, text_pair: Any, split_words: bool) -> tuple[bool, list[A
 
 
 def chunk_samples(texts: list[Any], pairs: list[Any] | None, split_words: bool, chars: int) -> list[range]:
-    """Consecutive samples of about `chars` characters each."""
+    """Consecutive samples of about `chars` characters each (a chunk closes once it reaches `chars`)."""
     def size(t: Any) -> int:
         return sum(map(len, t)) if split_words else len(t)
 
+    sizes = list(map(size, texts))
+    if pairs is not None:
+        sizes = [a + b for a, b in zip(sizes, map(size, pairs), strict=True)]
     chunks, start, total = [], 0, 0
-    for i, t in enumerate(texts):
-        total += size(t) + (size(pairs[i]) if pairs else 0)
+    for i, n in enumerate(sizes):
+        total += n
         if total >= chars:
             chunks.append(range(start, i + 1))
             start, total = i + 1, 0

@@ -49,6 +49,9 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     name = str(name_or_path)
     if not os.path.isdir(name) and os.path.exists(name):
         raise TokenizerLoadError(f"{name}: expected a tokenizer or model directory, got a file")
+    if not os.path.exists(name) and _looks_like_path(name):
+        raise TokenizerLoadError(f"{name}: no such directory (give a model directory or a hub name such as "
+                                 "cl-tohoku/bert-base-japanese-v3)")
     config = _read_config(name)
     tokenizer_class = config.get("tokenizer_class")
     if tokenizer_class in JAPANESE_CLASSES:
@@ -56,6 +59,11 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return _load_auto_fast(name, **kwargs)
+
+
+def _looks_like_path(name: str) -> bool:
+    """A hub id is ``name`` or ``owner/name``; anything else (``./x``, ``/abs``, ``a/b/c``) is a local path."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or os.sep != "/" and os.sep in name
 
 
 def _check_known(name: str, tokenizer_class: str) -> None:
@@ -151,10 +159,13 @@ def from_slow(slow: Any, mecab_threads: int | None = None) -> BertJapaneseTokeni
 
 def _attach_fingerprint(tok: BertJapaneseTokenizerFast, name: str) -> None:
     """Warn loudly if the recorded analyser differs from the installed one; expose what is used now."""
-    from jbert.tokenization.fingerprint import check_fingerprint, compute_fingerprint
+    from jbert.tokenization.fingerprint import check_fingerprint, compute_fingerprint, read_fingerprint
 
     check_fingerprint(name)
     tok.fingerprint = compute_fingerprint(name)
+    # The record made when the vocabulary was built travels with every copy of the tokenizer, so a
+    # dictionary change between training the tokenizer and fine-tuning stays visible downstream.
+    tok.recorded_fingerprint = read_fingerprint(name)
 
 
 def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathLike, *args: Any,
@@ -185,4 +196,5 @@ def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathL
         files = tuple(slow.save_pretrained(str(out), *args, **kwargs))
     from jbert.tokenization.fingerprint import write_fingerprint
 
-    return files + (str(write_fingerprint(out)),)
+    recorded = getattr(tok, "recorded_fingerprint", None)
+    return files + (str(write_fingerprint(out, record=recorded)),)

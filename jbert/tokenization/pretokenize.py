@@ -4,7 +4,7 @@ The slow pipeline per text: split on added-token literals (``[SEP]`` ...) -> NFK
 surfaces -> lower-case (option) -> WordPiece (after a whitespace split) or characters. `Pretokenizer.prepare`
 does the same and returns a `Unit`: the words joined by single spaces (what WordPiece then splits on " ")
 plus what is needed to map a character of that joined string back to a span of the ORIGINAL text
-(`jbert.tokenization.engine.build_maps` does that for a whole batch with numpy; `exact_map` word by word).
+(`jbert.tokenization.engine` does that for a whole batch with numpy, or word by word where it must).
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import numpy as np
 from jbert.tokenization.normalize import nfkc, normalize_with_alignment
 from jbert.tokenization.segmenter import Segmenter
 
-_NON_SPACE = re.compile(r"\S+")
 _OTHER_SPACE = re.compile(r"[^\S ]")
 _WS_TABLE_SIZE = 0x3001  # every code point str.isspace() accepts is below this
 _WS_TABLE = np.array([chr(c).isspace() for c in range(_WS_TABLE_SIZE)], dtype=bool)
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
     """A piece of one unit: an added-token literal, or text with its normalised form and MeCab surfaces."""
 
@@ -42,7 +41,7 @@ class Part:
         return self.words.split(" ") if self.words else []
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One string as the backend sees it: `joined` words; `parts` to map its characters back."""
 
@@ -82,7 +81,6 @@ class Pretokenizer:
         self._added: re.Pattern[str] | None = None
         self._added_first: re.Pattern[str] | None = None
         self._strip: dict[str, tuple[bool, bool, bool]] = {}
-
 
     def set_added_tokens(self, tokens: list[Any]) -> None:
         """The literals split out before anything else (AddedToken-like objects: content, lstrip, rstrip ...)."""
@@ -137,7 +135,7 @@ class Pretokenizer:
         return [(s, p, a) for s, p, a in work]
 
     def prepare(self, text: str, split_special_tokens: bool = False) -> Unit:
-        """The backend input for one text, with what `build_maps` needs to map it back."""
+        """The words of one text, with what `engine.build_maps` needs to map them back."""
         return next(self.prepare_stream([[text]], split_special_tokens))[0]
 
     def prepare_stream(self, groups: Iterable[list[str]], split_special_tokens: bool = False) -> Iterator[list[Unit]]:
@@ -207,52 +205,12 @@ class Pretokenizer:
             return joined.lower()
         return " ".join(w if w in self.never_split else w.lower() for w in joined.split(" "))
 
-    def _token(self, surface: str) -> str:
+    def token(self, surface: str) -> str:
+        """A MeCab surface as MecabTokenizer passes it on (lower-cased unless a special-token string)."""
         if self.do_lower_case and surface not in self.never_split:
             return surface.lower()
         return surface
 
     def _characters(self, surfaces: list[str]) -> list[str]:
         """CharacterTokenizer: every character of NFKC(surface); whitespace-only surfaces included."""
-        return [c for s in surfaces for c in nfkc(self._token(s))]
-
-    # ---- mapping joined characters back to the original text -------------------------------------------
-
-    def exact_map(self, unit: Unit) -> np.ndarray:
-        """(len(joined), 2) original spans per joined character (spaces: -1), word by word. The reference."""
-        out = np.full((len(unit.joined), 2), -1, dtype=np.int64)
-        pos = 0
-        for part in unit.parts:
-            if part.literal:
-                out[pos : pos + len(part.source)] = [part.offset, part.offset + len(part.source)]
-                pos += len(part.source) + 1
-                continue
-            for chars in self._word_spans(part):
-                out[pos : pos + len(chars)] = chars
-                pos += len(chars) + 1
-        return out
-
-    def _word_spans(self, part: Part) -> list[np.ndarray]:
-        """For each word of a text part, the original span of each of its characters."""
-        src, result, cursor = part.source, [], 0
-
-        def span(a: int, b: int) -> np.ndarray:  # source [a, b) -> original (start, end)
-            if part.spans is None:
-                return np.array([a, b]) + part.offset
-            return np.array([part.spans[a, 0], part.spans[b - 1, 1]]) + part.offset
-
-        for surface in part.surfaces:
-            at = src.find(surface, cursor)
-            cursor = at + len(surface)
-            token = self._token(surface)
-            if self.character:
-                chars = nfkc(token)
-                same = chars == surface
-                result += [np.array([span(at + i, at + i + 1) if same else span(at, cursor)]) for i in range(len(chars))]
-                continue
-            for m in _NON_SPACE.finditer(token):
-                if len(token) == len(surface):
-                    result.append(np.array([span(at + i, at + i + 1) for i in range(m.start(), m.end())]))
-                else:  # lower-casing changed the length: every character gets the whole word
-                    result.append(np.tile(span(at, cursor), (m.end() - m.start(), 1)))
-        return result
+        return [c for s in surfaces for c in nfkc(self.token(s))]

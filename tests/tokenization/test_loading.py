@@ -62,7 +62,7 @@ def test_unknown_tokenizer_class(tmp_path: Path, tiny_tokenizer_dir: Path) -> No
 
 
 def test_missing_directory_and_file_paths(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
-    assert "cannot" in _error(tmp_path / "nowhere")
+    assert "no such directory" in _error(tmp_path / "nowhere")
     assert "got a file" in _error(tiny_tokenizer_dir / "vocab.txt")
 
 
@@ -136,6 +136,17 @@ def test_pickle_round_trip_drops_and_recreates_the_tagger(fast_tok: Any) -> None
     assert copy(texts, return_offsets_mapping=True).data == expected
 
 
+def test_encodings_pickle_small_and_answer_the_same(fast_tok: Any) -> None:
+    enc = fast_tok(["東京ﾃﾞｰﾀ", "大阪"], ["はい", "[MASK]"], padding=True, return_offsets_mapping=True)
+    data = pickle.dumps(enc)
+    assert len(data) < 5000  # the rows, not the tokenizer behind them
+    copy = pickle.loads(data)
+    for i in range(2):
+        assert (copy.word_ids(i), copy.sequence_ids(i), copy.tokens(i)) == \
+            (enc.word_ids(i), enc.sequence_ids(i), enc.tokens(i))
+    assert copy["offset_mapping"] == enc["offset_mapping"]
+
+
 def test_datasets_map_with_two_processes(fast_tok: Any) -> None:
     import datasets
 
@@ -160,3 +171,27 @@ def test_encode_parallel_equals_one_call(fast_tok: Any) -> None:
     assert par["word_ids"] == [one.word_ids(i) for i in range(len(one["input_ids"]))]
     with pytest.raises(ValueError, match="collator"):
         encode_parallel(fast_tok, first, padding=True)
+
+
+def test_save_pretrained_carries_the_recorded_fingerprint(tiny_tokenizer_dir, tmp_path):
+    """A record made at vocab-building time survives fine-tuning's re-save, so a later load still warns."""
+    import shutil
+
+    from jbert.tokenization import load_tokenizer
+    from jbert.tokenization.fingerprint import (
+        TokenizerMismatchWarning,
+        compute_fingerprint,
+        read_fingerprint,
+        write_fingerprint,
+    )
+
+    src = tmp_path / "src"
+    shutil.copytree(tiny_tokenizer_dir, src)
+    record = {**compute_fingerprint(src), "dictionary_version": "0.0-recorded"}
+    write_fingerprint(src, record=record)
+    with pytest.warns(TokenizerMismatchWarning):
+        tok = load_tokenizer(src)
+    tok.save_pretrained(tmp_path / "out")
+    assert read_fingerprint(tmp_path / "out")["dictionary_version"] == "0.0-recorded"
+    with pytest.warns(TokenizerMismatchWarning, match="0.0-recorded"):
+        load_tokenizer(tmp_path / "out")

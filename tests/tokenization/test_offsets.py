@@ -208,3 +208,20 @@ def test_tensors_and_pad(fast_tok: Any) -> None:
     unpadded = fast_tok(["東京", "大阪の天気"])
     padded = fast_tok.pad(unpadded, return_tensors="pt")
     assert padded["input_ids"].shape[1] == max(len(x) for x in unpadded["input_ids"])
+
+
+def test_vectorised_offset_map_equals_the_word_by_word_reference(fast_tok: Any) -> None:
+    import numpy as np
+    from _tok_texts import jglue_texts
+
+    from jbert.tokenization.engine import build_maps, exact_map
+
+    texts = jglue_texts()[0] + HARD_STRINGS
+    units = [u for u in next(fast_tok._pre.prepare_stream([texts])) if u.joined]
+    maps = build_maps(fast_tok._pre, units)
+    start = 0
+    for unit in units:
+        fast = maps[start : start + len(unit.joined)]
+        words = fast[:, 0] >= 0
+        assert np.array_equal(fast[words], exact_map(fast_tok._pre, unit)[words]), unit.joined
+        start += len(unit.joined) + 1
