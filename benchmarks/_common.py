@@ -96,6 +96,23 @@ def run_timed(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path |
     return wall, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
+def best_of(sides: Sequence[str], repeats: int, run: Any) -> dict[str, dict[str, Any]]:
+    """``run(side)`` for every side, ``repeats`` rounds interleaved (a b c a b c), keeping each side's
+    fastest run (its ``"wall"``) and every wall under ``"walls"``. On a shared machine interleaving
+    spreads the neighbours' load over all sides alike, and the minimum is the least disturbed run."""
+    results: dict[str, dict[str, Any]] = {}
+    for round_ in range(repeats):
+        for side in sides:
+            print(f"running {side}" + (f" (round {round_ + 1}/{repeats})" if repeats > 1 else "") + " ...",
+                  flush=True)
+            result = run(side)
+            walls = results.get(side, {}).get("walls", []) + [result["wall"]]
+            if side not in results or result["wall"] < results[side]["wall"]:
+                results[side] = result
+            results[side]["walls"] = walls
+    return results
+
+
 # ------------------------------------------------------------------------------------------ FLOPs
 @dataclass(frozen=True)
 class ModelShape:

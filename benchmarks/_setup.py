@@ -57,6 +57,8 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
                    help="build the vocab here (local) or with `jbert tokenizer train`")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", type=Path, default=C.OUT_DIR / "work")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="rounds of all sides, interleaved; each side keeps its fastest (for busy machines)")
 
 
 def result_name(base: str, args: argparse.Namespace, full_size: bool) -> str:

@@ -71,7 +71,8 @@ def reference_child(spec: dict[str, Any]) -> dict[str, Any]:
         trainer.save_model(spec["output_dir"])
     return {
         "stages": stages.seconds,
-        "metrics": {"pearson": metrics["eval_pearson"], "spearman": metrics["eval_spearman"]},
+        "metrics": {"pearson": metrics["eval_pearson"], "spearman": metrics["eval_spearman"],
+                    "loss": metrics["eval_loss"]},
         "train_loss": train_loss,
         "train_lengths": [sum(m) for m in data["train"]["attention_mask"]],
         "valid_lengths": [sum(m) for m in data["validation"]["attention_mask"]],
@@ -242,7 +243,7 @@ def summarise(results: dict[str, dict], lengths: dict[str, list[int]], setup: S.
 
 
 def _metric_names(sides: dict[str, dict]) -> list[str]:
-    names = {m for s in sides.values() for m in s["metrics"] if m not in ("loss", "epoch", "step")}
+    names = {m for s in sides.values() for m in s["metrics"] if m not in ("epoch", "step")}
     return sorted(names)
 
 
@@ -315,10 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     setup = S.prepare(args)
     print(f"prepared data, tokenizer and initial model in {time.perf_counter() - start:.1f}s: {setup.workdir}")
-    results = {}
-    for side in sides:
-        print(f"running {side} ...", flush=True)
-        results[side] = run_side(side, setup, args)
+    results = C.best_of(sides, args.repeats, lambda side: run_side(side, setup, args))
     ref = results.get("reference") or results.get("dynamic")
     if ref:
         lengths = {"train": ref["train_lengths"], "valid": ref["valid_lengths"]}

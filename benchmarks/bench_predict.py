@@ -248,10 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     ceiling = C.ensure_ceiling(args.device, args.precision)
     setup = S.prepare(args)
     model_dir = args.model_dir or make_model_dir(setup, args)
-    results = {}
-    for side in sides:
-        print(f"running {side} on {setup.valid.name} ...", flush=True)
-        results[side] = run_side(side, model_dir, setup.valid, setup.workdir, args)
+    results = C.best_of(sides, args.repeats, lambda side: run_side(side, model_dir, setup.valid, setup.workdir, args))
     lengths = results["sorted"].pop("lengths") if "sorted" in results else \
         S.token_lengths(setup, args.max_length)["valid"]
     shape = C.ModelShape(**setup.shape)

@@ -100,7 +100,7 @@ def jglue_file(spec: TaskSpec, jglue_dir: str | Path | None, split: str) -> Path
     """The spec's JGLUE ``split`` file under ``jglue_dir``: a datasets folder (``DIR/jsts-v1.3/...``)
     or a whole JGLUE checkout (``DIR/datasets/jsts-v1.3/...``)."""
     if not jglue_dir:
-        raise ConfigError(f"no JGLUE folder for {spec.name}: pass --jglue-dir DIR or --{split} FILE")
+        raise ConfigError(f"no JGLUE folder for {spec.name}: pass --jglue-dir DIR")
     root = Path(jglue_dir)
     if not root.is_dir():
         raise ConfigError(f"--jglue-dir: folder not found: {root}")

@@ -28,7 +28,7 @@ from jbert.evaluation.common import EvalResult, require_references, score_values
 from jbert.heads import get_head
 from jbert.inference.inputs import input_reader
 from jbert.readers import read
-from jbert.readers._common import iter_lines, read_text
+from jbert.readers._common import json_rows, read_text
 from jbert.tasks import TaskSpec, load_spec
 
 SQUAD_FIX = 'write {"question id": "answer text", ...} (run_qa.py eval_predictions.json) or JSON Lines'
@@ -76,15 +76,7 @@ def read_predictions(path: Path, spec: TaskSpec) -> Iterator[Prediction]:
         yield from _squad_map(path)
         return
     id_keys = [k for k in (spec.column("id"), "id") if k]
-    for line, raw in iter_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise DataFormatError(path, line, f"expected a JSON object, got {type(row).__name__}")
+    for line, row in json_rows(path):
         key = next((k for k in id_keys if k in row), None)
         if key is None:
             raise DataFormatError(

@@ -14,7 +14,6 @@ a structural error there stops the run in either mode.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from jbert.data import Example
 from jbert.errors import DataFormatError
 from jbert.inference.core import RowError
 from jbert.readers import READERS, _load_builtin_readers, read
-from jbert.readers._common import iter_lines, require_rows, row_to_example
+from jbert.readers._common import iter_lines, json_objects, require_rows, row_to_example
 from jbert.registry import Registry
 from jbert.tasks import TaskSpec
 
@@ -65,16 +64,9 @@ def read_items(path: str | Path, spec: TaskSpec, reader: str, skip_errors: bool)
 
 @ISOLATING.register("jsonl")
 def _jsonl_items(path: Path, spec: TaskSpec) -> Iterator[Item]:
-    for line, raw in iter_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield RowError(str(path), line, f"invalid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(row, dict):
-            yield RowError(str(path), line, f"expected a JSON object, got {type(row).__name__}")
+    for line, row in json_objects(path):
+        if isinstance(row, DataFormatError):
+            yield RowError.from_error(row)
             continue
         yield _example(row, spec, path, line)
 

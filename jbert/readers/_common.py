@@ -10,6 +10,7 @@ only the head knows whether ``"3.8"`` is a class name or a similarity score.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -59,6 +60,37 @@ def iter_lines(path: Path, keep_ends: bool = False) -> Iterator[tuple[int, str]]
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataFormatError]]:
+    """``(line, object)`` for each non-blank JSON Lines row; a bad row gives ``(line, DataFormatError)``
+    instead of raising, so callers choose between stopping (readers) and skipping (``predict --on-error
+    skip``). Undecodable bytes still raise: the rest of the file cannot be trusted then."""
+    for line, raw in iter_lines(path):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            hint = "a whole-file JSON document needs another reader (SQuAD: --reader squad)"
+            if line == 1 and raw.strip() in ("[", "{"):
+                hint = "this looks like one JSON document, not JSON Lines; " + hint
+            yield line, DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})", hint)
+            continue
+        if not isinstance(row, dict):
+            yield line, DataFormatError(
+                path, line, f"expected a JSON object, got {type(row).__name__}", "write one {...} object a line"
+            )
+            continue
+        yield line, row
+
+
+def json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, object)`` for each JSON Lines row; the first bad row raises DataFormatError."""
+    for line, row in json_objects(path):
+        if isinstance(row, DataFormatError):
+            raise row
+        yield line, row
 
 
 def read_text(path: Path) -> str:

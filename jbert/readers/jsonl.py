@@ -8,14 +8,12 @@ counted, so ids and error lines match the file. ``-`` reads stdin.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from jbert.data import Example
-from jbert.errors import DataFormatError
 from jbert.readers import READERS
-from jbert.readers._common import iter_lines, require_rows, row_to_example
+from jbert.readers._common import json_rows, require_rows, row_to_example
 from jbert.tasks import TaskSpec
 
 
@@ -26,16 +24,5 @@ def read_jsonl(path: Path, spec: TaskSpec) -> Iterator[Example]:
 
 
 def _rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
-    for line, raw in iter_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            hint = "a whole-file JSON document needs another reader (SQuAD: --reader squad)"
-            if line == 1 and raw.strip() in ("[", "{"):
-                hint = "this looks like one JSON document, not JSON Lines; " + hint
-            raise DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})", hint) from None
-        if not isinstance(row, dict):
-            raise DataFormatError(path, line, f"expected a JSON object, got {type(row).__name__}", "write one {...} object a line")
+    for line, row in json_rows(path):
         yield row_to_example(row, spec, path, line)

@@ -20,7 +20,7 @@ from typing import Any
 from jbert.data import Answer, Example
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
-from jbert.readers._common import get_text, iter_lines, read_text, require_rows
+from jbert.readers._common import get_text, json_rows, read_text, require_rows
 from jbert.tasks import TaskSpec
 
 SQUAD_FIX = 'expected {"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}]}'
@@ -102,15 +102,7 @@ def _answers(raw: Any, context: str, path: Path, line: int, qid: str) -> tuple[A
 def _flat_rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
     q_col, c_col = spec.column("text", "question"), spec.column("text_pair", "context")
     id_col = spec.column("id", "id")
-    for line, raw in iter_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise DataFormatError(path, line, f"expected a JSON object, got {type(row).__name__}")
+    for line, row in json_rows(path):
         question = get_text(row, path, line, "text", q_col)
         context = get_text(row, path, line, "text_pair", c_col)
         qid = str(row.get(id_col) or line)
