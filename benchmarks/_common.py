@@ -154,18 +154,20 @@ def mfu(flops: float, seconds: float, ceiling_gflops: float | None) -> float | N
 
 
 # ---------------------------------------------------------------------------------- ceiling JSON
-def ceiling_path(device: str = "cpu") -> Path:
-    return OUT_DIR / f"ceiling-{device}.json"
+def ceiling_path(device: str = "cpu", quick: bool = False) -> Path:
+    """``ceiling-cpu.json``; a ``--quick`` measurement goes to ``ceiling-cpu-quick.json`` so it never
+    replaces a full one."""
+    return OUT_DIR / f"ceiling-{device}{'-quick' if quick else ''}.json"
 
 
 def load_ceiling(device: str = "cpu", precision: str = "fp32") -> float | None:
-    """Peak GFLOP/s measured by bench_ceiling.py for this device and precision (None if not run)."""
-    path = ceiling_path(device)
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    entry = data.get("peak", {}).get(precision)
-    return float(entry["gflops"]) if entry else None
+    """Peak GFLOP/s measured by bench_ceiling.py for this device and precision: the full measurement,
+    else the quick one; None if neither was run."""
+    for path in (ceiling_path(device), ceiling_path(device, quick=True)):
+        if path.exists():
+            entry = json.loads(path.read_text(encoding="utf-8")).get("peak", {}).get(precision)
+            return float(entry["gflops"]) if entry else None
+    return None
 
 
 def ensure_ceiling(device: str = "cpu", precision: str = "fp32") -> float | None:

@@ -10,7 +10,8 @@ Same run, same machine, same data, same initial weights, same hyperparameters:
 
 Each side runs in its own fresh Python process, so each pays its own start-up. Prints the stage
 wall times, real (non-pad) tokens/s, validation Pearson/Spearman and MFU against the ceiling
-measured by bench_ceiling.py; writes ``benchmarks/out/finetune[-<task>-<size>].json``.
+measured by bench_ceiling.py; writes ``benchmarks/out/finetune[-...].json`` (suffixed unless the
+run is the full default one, so partial runs never overwrite it).
 
     python benchmarks/bench_finetune.py                 # 3,000 JSTS pairs, L4/H256 (the issue's setup)
     python benchmarks/bench_finetune.py --quick         # 300 pairs, ~1 minute: for development
@@ -173,14 +174,21 @@ def profile_jbert(setup: S.Setup, args: argparse.Namespace) -> None:
 
 
 def jbert_result(output_dir: Path, stages: dict[str, float]) -> dict[str, Any]:
-    """Scores from ``metrics.json``; fit's seconds split into train (the Trainer's own
-    ``train_runtime``) and evaluate (the rest of fit: evaluations, checkpoints, best-model reload)."""
+    """Scores from ``metrics.json``; fit's seconds split into train and evaluate.
+
+    The Trainer's ``train_runtime`` includes the evaluations it ran during training (each logged
+    with its ``eval_runtime``), so train = train_runtime minus those, and evaluate = the rest of
+    fit: every evaluation, checkpoint saving and the best-model reload.
+    """
     train = loss = None
+    evals_in_train = 0.0
     log = output_dir / "train_log.jsonl"
     if log.exists():
         for row in map(json.loads, log.read_text(encoding="utf-8").splitlines()):
+            if "eval_runtime" in row and train is None:
+                evals_in_train += float(row["eval_runtime"])
             if "train_runtime" in row:
-                train, loss = float(row["train_runtime"]), row.get("train_loss")
+                train, loss = float(row["train_runtime"]) - evals_in_train, row.get("train_loss")
     fit = stages.pop("fit", None)
     if fit is not None and train is not None:
         stages["train"], stages["evaluate"] = train, fit - train

@@ -93,7 +93,10 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
     """The ``jbert predict`` CLI in this process, model loading timed apart from the streaming
     (read, encode, forward, write: one stage, as jbert interleaves them chunk by chunk)."""
     stages = C.Stages()
-    with stages("startup"):
+    with stages("startup"):  # the imports the other sides pay in their start-up too
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+
         import jbert.inference as I
         import jbert.modeldir as M
         from jbert.cli import main

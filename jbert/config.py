@@ -70,7 +70,7 @@ class TrainingConfig:
     seed: int = 42
     precision: str = "auto"  # auto: bf16 on a CUDA GPU that supports it, else fp32
     early_stopping_patience: int | None = None  # evaluations without improvement before stopping
-    group_by_length: bool = False
+    group_by_length: bool = True  # batches of similar length: dynamic padding then wastes little
     logging_steps: int = 50
     num_workers: int = 0
     save_total_limit: int = 2  # checkpoints kept under OUTPUT/checkpoints (the best one is always kept)

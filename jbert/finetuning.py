@@ -157,6 +157,10 @@ def _encode(head: Head, examples: list[Example], tokenizer: Any, options: Encode
 
 
 def load_model(head: Head, cfg: JbertConfig) -> Any:
+    """The head's model; seeded first, because the new head's random init must repeat run to run."""
+    from transformers import set_seed
+
+    set_seed(cfg.training.seed)
     kwargs = {"attn_implementation": cfg.model.attn_implementation} if cfg.model.attn_implementation else {}
     try:
         with quiet_weight_saving():

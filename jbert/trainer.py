@@ -45,14 +45,25 @@ class FitResult:
     is_main_process: bool = True
 
 
+def cpu_has_bf16() -> bool:
+    """Native bf16 matmuls (AVX512-BF16 or AMX): only then is CPU bf16 faster, not ~150x slower."""
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
+
+
 def resolve_precision(requested: str) -> str:
-    """auto -> bf16 on a CUDA GPU with bf16 support, else fp32. Half precision on CPU is refused:
-    CPU bf16 matmuls are two orders of magnitude slower than fp32 on common hardware."""
+    """auto -> bf16 on a CUDA GPU with bf16 support, else fp32 (auto never picks half precision on a CPU:
+    without native support CPU bf16 is two orders of magnitude slower). An explicit bf16 on a CPU is
+    accepted only when the CPU has native bf16; fp16 on a CPU is refused."""
     cuda = torch.cuda.is_available()
     if requested == "auto":
         return "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+    if requested == "bf16" and not cuda and cpu_has_bf16():
+        return "bf16"
     if requested in ("bf16", "fp16") and not cuda:
-        raise ConfigError(f"--precision {requested} needs a CUDA GPU and none is visible; use --precision fp32 (or auto)")
+        raise ConfigError(f"--precision {requested} needs a CUDA GPU (or, for bf16, a CPU with native bf16) and "
+                          "none is visible; use --precision fp32 (or auto)")
     if requested == "bf16" and not torch.cuda.is_bf16_supported():
         raise ConfigError("this GPU does not support bf16; use --precision fp16 or fp32")
     return requested
@@ -88,10 +99,26 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
 
 
 class _JbertTrainer(Trainer):
-    def __init__(self, *args: Any, train_lengths: list[int] | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, train_lengths: list[int] | None = None,
+                 eval_order: np.ndarray | None = None, **kwargs: Any):
+        metrics_fn = kwargs.pop("compute_metrics", None)
+        # The eval dataset is length-sorted: un-sort outputs before metrics see them.
+        kwargs["compute_metrics"] = (lambda p: metrics_fn(_Outputs(self._unsort(p.predictions)))) \
+            if metrics_fn else None
         super().__init__(*args, **kwargs)
         self.train_lengths = train_lengths
+        self.eval_order = eval_order
         self.last_outputs: Any = None
+
+    def _unsort(self, outputs: Any) -> Any:
+        """Outputs of the length-sorted eval set -> feature order (row k belongs to feature order[k])."""
+        if self.eval_order is None or outputs is None:
+            return outputs
+        if isinstance(outputs, (tuple, list)):
+            return type(outputs)(self._unsort(o) for o in outputs)
+        restored = np.empty_like(outputs)
+        restored[self.eval_order] = outputs
+        return restored
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         if self.train_lengths is None:
@@ -104,7 +131,7 @@ class _JbertTrainer(Trainer):
         with torch.inference_mode():
             out = super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys,
                                           metric_key_prefix)
-        self.last_outputs = out.predictions
+        self.last_outputs = self._unsort(out.predictions)
         # The Trainer only calls compute_metrics when the features carry labels; ours may not (QA windows).
         if self.compute_metrics is not None and out.label_ids is None and out.predictions is not None:
             task = self.compute_metrics(_Outputs(out.predictions))
@@ -190,22 +217,28 @@ def fit(
     extra: list[TrainerCallback] = [JsonlLogCallback(output_dir / TRAIN_LOG), *callbacks]
     if has_eval and training.early_stopping_patience:
         extra.append(EarlyStoppingCallback(early_stopping_patience=training.early_stopping_patience))
+    # Evaluation runs length-sorted (less padding per batch) and outputs are put back in feature
+    # order before anyone sees them, so decode and the predictions file keep the input order.
+    order = np.argsort([_length(f) for f in valid_features], kind="stable") if has_eval else None
     trainer = _JbertTrainer(
         model=model,
         args=args,
         data_collator=head.collator(tokenizer, pad_to_multiple_of=8 if on_gpu else None),
         train_dataset=list(train_features),
-        eval_dataset=list(valid_features) if has_eval else None,
+        eval_dataset=[valid_features[i] for i in order] if has_eval else None,
         compute_metrics=(lambda p: metrics_fn(p.predictions)) if metrics_fn and has_eval else None,
         callbacks=extra,
         train_lengths=[_length(f) for f in train_features] if training.group_by_length else None,
+        eval_order=order,
     )
     if not training.progress_bar:
         trainer.remove_callback(PrinterCallback)  # logs still reach train_log.jsonl
     with quiet_weight_saving():
         trainer.train(resume_from_checkpoint=_checkpoint_to_resume(args.output_dir, training.resume))
         history = [_strip(e) for e in trainer.state.log_history if any(k.startswith("eval_") for k in e)]
-        if has_eval:
+        if has_eval and _last_evaluation_is_best(trainer, history):
+            metrics = dict(history[-1])  # the kept model is the one just evaluated: no second pass
+        elif has_eval:
             metrics = _strip(trainer.evaluate())
         else:
             metrics = {k: v for k, v in trainer.state.log_history[-1].items() if k == "train_loss"}
@@ -217,6 +250,12 @@ def fit(
         best_checkpoint=trainer.state.best_model_checkpoint,
         is_main_process=args.should_save,
     )
+
+
+def _last_evaluation_is_best(trainer: Trainer, history: list[dict[str, float]]) -> bool:
+    best, step = trainer.state.best_model_checkpoint, trainer.state.global_step
+    return bool(history) and history[-1].get("step") == step and bool(best) and \
+        Path(best).name == f"checkpoint-{step}" and trainer.last_outputs is not None
 
 
 def _length(feature: dict) -> int:

@@ -57,13 +57,22 @@ def accuracy(feats):
 TRAINING = TrainingConfig(epochs=3, batch_size=8, learning_rate=1e-3, logging_steps=2, progress_bar=False)
 
 
-def test_precision_never_picks_half_precision_on_cpu():
+def test_precision_never_picks_half_precision_on_cpu(monkeypatch):
     if torch.cuda.is_available():
         pytest.skip("CPU-only behaviour")
-    assert resolve_precision("auto") == "fp32"
-    assert resolve_precision("fp32") == "fp32"
+    import jbert.trainer as trainer_module
+
+    for native in (False, True):  # auto stays fp32 even on a CPU with native bf16
+        monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda native=native: native)
+        assert resolve_precision("auto") == "fp32"
+        assert resolve_precision("fp32") == "fp32"
+        with pytest.raises(ConfigError, match="--precision fp16 needs a CUDA GPU"):
+            resolve_precision("fp16")
+    monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda: False)
     with pytest.raises(ConfigError, match="--precision bf16 needs a CUDA GPU"):
         resolve_precision("bf16")
+    monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda: True)
+    assert resolve_precision("bf16") == "bf16"  # explicit, and the CPU does bf16 natively
 
 
 def test_fit_evaluates_every_epoch_and_logs(tmp_path):

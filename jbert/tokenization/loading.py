@@ -189,6 +189,9 @@ def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathL
             never_split=tok.never_split,
             added_tokens_decoder=dict(tok.added_tokens_decoder),
             model_max_length=tok.model_max_length,
+            # transformers 5's BertJapaneseTokenizer returns no token_type_ids unless told: without this,
+            # a saved pair-task model would score differently in plain transformers.
+            model_input_names=list(tok.model_input_names),
         )
         for attr in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
             init[attr] = getattr(tok, attr)

@@ -195,3 +195,18 @@ def test_save_pretrained_carries_the_recorded_fingerprint(tiny_tokenizer_dir, tm
     assert read_fingerprint(tmp_path / "out")["dictionary_version"] == "0.0-recorded"
     with pytest.warns(TokenizerMismatchWarning, match="0.0-recorded"):
         load_tokenizer(tmp_path / "out")
+
+
+def test_saved_tokenizer_gives_segment_ids_in_plain_transformers(tiny_tokenizer_dir, tmp_path):
+    """transformers 5's BertJapaneseTokenizer drops token_type_ids unless model_input_names names them;
+    a saved pair-task model must see the same inputs in plain transformers as in jbert."""
+    from transformers import AutoTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    fast = load_tokenizer(tiny_tokenizer_dir)
+    fast.save_pretrained(tmp_path / "out")
+    slow = AutoTokenizer.from_pretrained(tmp_path / "out")
+    pair = ("猫が寝ています。", "猫が眠っている。")
+    assert slow(*pair)["token_type_ids"] == fast(*pair)["token_type_ids"]
+    assert set(slow(*pair)["token_type_ids"]) == {0, 1}
