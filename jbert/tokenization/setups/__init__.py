@@ -82,4 +82,18 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def write_tokenizer_config(output_dir: Path, tokenizer_class: str, lowercase: bool, **extra: Any) -> None:
+    """``tokenizer_config.json`` with what every jbert-trained tokenizer states: class, casing, length,
+    the BERT special tokens, and ``model_input_names`` (transformers 5 drops token_type_ids without it)."""
+    config = {
+        "tokenizer_class": tokenizer_class,
+        "do_lower_case": lowercase,
+        **extra,
+        "model_max_length": MODEL_MAX_LENGTH,
+        "model_input_names": MODEL_INPUT_NAMES,
+        **SPECIAL_TOKEN_KWARGS,
+    }
+    write_json(output_dir / "tokenizer_config.json", config)
+
+
 from jbert.tokenization.setups import mecab_wordpiece, sentencepiece_unigram  # noqa: E402,F401  (registration)

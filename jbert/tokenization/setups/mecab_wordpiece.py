@@ -21,15 +21,12 @@ from jbert.errors import ConfigError
 from jbert.tokenization.corpus import corpus_bytes, iter_texts
 from jbert.tokenization.mecab import DICTIONARIES, make_tagger, segment
 from jbert.tokenization.setups import (
-    MODEL_INPUT_NAMES,
-    MODEL_MAX_LENGTH,
     SETUPS,
-    SPECIAL_TOKEN_KWARGS,
     SPECIAL_TOKENS,
     TokenizerSetup,
     TrainResult,
     progress_bar,
-    write_json,
+    write_tokenizer_config,
 )
 from jbert.tokenization.setups.wordpiece_trainer import (
     Alphabet,
@@ -81,17 +78,14 @@ def save_wordpiece(
 ) -> None:
     """Write ``vocab.txt`` (one token a line, id order) and a Tohoku-style ``tokenizer_config.json``."""
     (output_dir / "vocab.txt").write_text("".join(tok + "\n" for tok in vocab), encoding="utf-8")
-    config = {
-        "tokenizer_class": "BertJapaneseTokenizer",
-        "do_lower_case": lowercase,
-        "word_tokenizer_type": "mecab",
-        "subword_tokenizer_type": "wordpiece",
-        "mecab_kwargs": mecab_kwargs,
-        "model_max_length": MODEL_MAX_LENGTH,
-        "model_input_names": MODEL_INPUT_NAMES,
-        **SPECIAL_TOKEN_KWARGS,
-    }
-    write_json(output_dir / "tokenizer_config.json", config)
+    write_tokenizer_config(
+        output_dir,
+        "BertJapaneseTokenizer",
+        lowercase,
+        word_tokenizer_type="mecab",
+        subword_tokenizer_type="wordpiece",
+        mecab_kwargs=mecab_kwargs,
+    )
 
 
 @SETUPS.register("mecab-wordpiece")

@@ -25,15 +25,12 @@ from typing import Any
 from jbert.errors import ConfigError
 from jbert.tokenization.corpus import corpus_bytes, iter_texts
 from jbert.tokenization.setups import (
-    MODEL_INPUT_NAMES,
-    MODEL_MAX_LENGTH,
     SETUPS,
-    SPECIAL_TOKEN_KWARGS,
     SPECIAL_TOKENS,
     TokenizerSetup,
     TrainResult,
     progress_bar,
-    write_json,
+    write_tokenizer_config,
 )
 
 # Longer lines are dropped by sentencepiece (default 4192 bytes, shorter than many paragraphs).
@@ -128,14 +125,7 @@ def build_fast_tokenizer(model: bytes, lowercase: bool) -> Any:
 def save_unigram(output_dir: Path, tokenizer: Any, lowercase: bool) -> None:
     """Write ``tokenizer.json`` and a ``tokenizer_config.json`` that AutoTokenizer loads as a fast tokenizer."""
     tokenizer.save(str(output_dir / "tokenizer.json"))
-    config = {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "do_lower_case": lowercase,
-        "model_max_length": MODEL_MAX_LENGTH,
-        "model_input_names": MODEL_INPUT_NAMES,
-        **SPECIAL_TOKEN_KWARGS,
-    }
-    write_json(output_dir / "tokenizer_config.json", config)
+    write_tokenizer_config(output_dir, "PreTrainedTokenizerFast", lowercase)
 
 
 @SETUPS.register("sentencepiece-unigram")
