@@ -197,3 +197,9 @@ def test_accelerate_configs_load(config: Path) -> None:
     nested = [*cfg.deepspeed_config, *cfg.fsdp_config]
     assert [k for k in nested if k not in known and f"fsdp_{k}" not in known] == []
     assert cfg.num_processes >= 2 and cfg.num_processes % cfg.num_machines == 0
+
+
+@slow
+def test_summary_printed_once_by_rank_zero(runs: dict) -> None:
+    for name in ("one", "two"):
+        assert runs[name][1].count("fine-tuned model written to") == 1, name

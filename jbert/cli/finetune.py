@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,10 @@ def _plain(value: Any) -> Any:
 
 
 def _summary(cfg: JbertConfig, metrics: dict[str, float]) -> None:
+    # Under `accelerate launch` every process returns here; only global rank 0 (RANK, set by the
+    # launcher) speaks, as only it wrote the directory.
+    if os.environ.get("RANK", "0") != "0":
+        return
     echo(f"fine-tuned model written to {cfg.training.output_dir}")
     for key, value in metrics.items():
         if key not in ("epoch", "step"):
