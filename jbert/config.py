@@ -21,10 +21,9 @@ from typing import Any
 import yaml
 
 from jbert.errors import ConfigError
+from jbert.precision import PRECISIONS  # one list for training and inference
 from jbert.resources import resource_dir
 from jbert.tasks import ROLES
-
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass

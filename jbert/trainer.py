@@ -6,7 +6,7 @@ Knows nothing about tasks: it gets features, the head's collator and a metrics f
 What it adds to the Trainer: length-grouped batches from precomputed lengths that replay
 exactly on resume, evaluation in ``torch.inference_mode`` that always stays in dataset order,
 metrics even when the eval features carry no labels, a JSONL training log, and precision
-resolution that never picks bf16 on a CPU.
+resolution (jbert.precision) that never picks bf16 on a CPU by itself.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from jbert.config import TrainingConfig
 from jbert.errors import ConfigError
 from jbert.modeling import quiet_weight_saving
+from jbert.precision import resolve_precision
 
 logger = logging.getLogger(__name__)
 
@@ -43,30 +44,6 @@ class FitResult:
     global_step: int = 0
     best_checkpoint: str | None = None
     is_main_process: bool = True
-
-
-def cpu_has_bf16() -> bool:
-    """Native bf16 matmuls (AVX512-BF16 or AMX): only then is CPU bf16 faster, not ~150x slower."""
-    cpu = getattr(torch, "cpu", None)
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
-
-
-def resolve_precision(requested: str) -> str:
-    """auto -> bf16 on a CUDA GPU with bf16 support, else fp32 (auto never picks half precision on a CPU:
-    without native support CPU bf16 is two orders of magnitude slower). An explicit bf16 on a CPU is
-    accepted only when the CPU has native bf16; fp16 on a CPU is refused."""
-    cuda = torch.cuda.is_available()
-    if requested == "auto":
-        return "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
-    if requested == "bf16" and not cuda and cpu_has_bf16():
-        return "bf16"
-    if requested in ("bf16", "fp16") and not cuda:
-        raise ConfigError(f"--precision {requested} needs a CUDA GPU (or, for bf16, a CPU with native bf16) and "
-                          "none is visible; use --precision fp32 (or auto)")
-    if requested == "bf16" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("this GPU does not support bf16; use --precision fp16 or fp32")
-    return requested
 
 
 class JsonlLogCallback(TrainerCallback):

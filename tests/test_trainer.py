@@ -60,7 +60,7 @@ TRAINING = TrainingConfig(epochs=3, batch_size=8, learning_rate=1e-3, logging_st
 def test_precision_never_picks_half_precision_on_cpu(monkeypatch):
     if torch.cuda.is_available():
         pytest.skip("CPU-only behaviour")
-    import jbert.trainer as trainer_module
+    import jbert.precision as trainer_module
 
     for native in (False, True):  # auto stays fp32 even on a CPU with native bf16
         monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda native=native: native)

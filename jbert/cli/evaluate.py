@@ -63,6 +63,9 @@ def evaluate(
     device: str | None = typer.Option(
         None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one)."
     ),
+    precision: str = typer.Option(
+        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
+    ),
     max_length: int | None = typer.Option(
         None, "--max-length", help="Tokens per input (default: the model's)."
     ),
@@ -80,6 +83,7 @@ def evaluate(
         input_format=input_format,
         batch_size=batch_size,
         device=device,
+        precision=precision,
         max_length=max_length,
     )
     show(api.evaluate(cfg))
@@ -122,6 +126,9 @@ def jglue(
     device: str | None = typer.Option(
         None, "--device", help="cpu, cuda ... (default: a GPU if there is one)."
     ),
+    precision: str = typer.Option(
+        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
+    ),
 ) -> None:
     """Evaluate every JGLUE task model found on its valid split; print the JGLUE table beside the published Tohoku BERT base baselines (dev set)."""
     cfg = JglueConfig(
@@ -130,6 +137,7 @@ def jglue(
         output=_str(output),
         batch_size=batch_size,
         device=device,
+        precision=precision,
     )
     result = api.evaluate(cfg)
     header, rows = table_rows(result)

@@ -64,6 +64,9 @@ def predict(
     device: str | None = typer.Option(
         None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one)."
     ),
+    precision: str = typer.Option(
+        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
+    ),
     max_length: int | None = typer.Option(
         None, "--max-length", help="Tokens per input (default: the model's); cut rows are counted."
     ),
@@ -89,6 +92,7 @@ def predict(
         input_format=input_format,
         batch_size=batch_size,
         device=device,
+        precision=precision,
         max_length=max_length,
         n_best=n_best,
         on_error=on_error,

@@ -53,6 +53,7 @@ class JglueConfig:
     output: str | None = None  # the table as JSON
     batch_size: int = 32
     device: str | None = None
+    precision: str = "auto"
 
 
 @dataclass
@@ -88,7 +89,8 @@ def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
             )
         valid = jglue_file(spec, cfg.jglue_dir or config.data.jglue_dir, "valid")
         eval_cfg = EvalConfig(
-            model=str(model_dir), data=str(valid), batch_size=cfg.batch_size, device=cfg.device
+            model=str(model_dir), data=str(valid), batch_size=cfg.batch_size, device=cfg.device,
+            precision=cfg.precision,
         )
         results[spec.name] = evaluate_model(eval_cfg)
     if not results:

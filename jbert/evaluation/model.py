@@ -28,6 +28,7 @@ class EvalConfig:
     input_format: str | None = None  # a reader name; None: by extension, else the task's reader
     batch_size: int = 32
     device: str | None = None
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (jbert.precision: auto is fp32 on a CPU)
     max_length: int | None = None  # None: the model's own
     chunk_size: int = 10_000
 
@@ -41,7 +42,7 @@ def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
         raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
     ft = finetuned or load_finetuned(cfg.model, device=device)
     options = replace(ft.options, train=False, max_length=cfg.max_length or ft.options.max_length)
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device)
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
     items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format))
     predicted: list[Any] = []
     gold: list[Any] = []

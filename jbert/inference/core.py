@@ -17,6 +17,7 @@ import numpy as np
 from jbert.data import Example, Prediction
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads.base import EncodeOptions, Feature, Head
+from jbert.precision import autocast_dtype, resolve_precision
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,11 +72,13 @@ class Predictor:
         options: EncodeOptions,
         batch_size: int = 32,
         device: str | None = None,
+        precision: str = "auto",
     ):
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
         self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, batch_size
         self.device = resolve_device(device)
+        self.dtype = autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
         self.model = model.to(self.device).eval()
         self.collate = head.collator(tokenizer)
         self.truncated = 0  # examples cut by max_length, over every chunk so far
@@ -123,7 +126,9 @@ class Predictor:
 
         order = sorted(range(len(features)), key=lambda i: _length(features[i]))
         batches: list[tuple[list[int], tuple[np.ndarray, ...]]] = []
-        with torch.inference_mode():
+        device_type = self.device.split(":")[0]
+        autocast = torch.autocast(device_type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
+        with torch.inference_mode(), autocast:
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
                 batch = self.collate([features[i] for i in rows])

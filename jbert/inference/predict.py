@@ -32,6 +32,7 @@ class PredictConfig:
     input_format: str | None = None  # a reader name; None: by each input's extension
     batch_size: int = 32
     device: str | None = None
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (jbert.precision: auto is fp32 on a CPU)
     max_length: int | None = None  # None: the model's own (from its jbert_config.yaml)
     n_best: int | None = None  # QA: keep the K best answers per question
     on_error: str = "fail"
@@ -65,7 +66,7 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
         max_length=cfg.max_length or ft.options.max_length,
         n_best_size=max(ft.options.n_best_size, cfg.n_best or 0),
     )
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device)
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
     readers = [input_reader(path, ft.spec, cfg.input_format) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))

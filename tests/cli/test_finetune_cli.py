@@ -260,12 +260,12 @@ def test_output_already_holds_a_model(jsts_args, tmp_path):
 def test_half_precision_on_cpu_is_refused(jsts_args, monkeypatch):
     import torch
 
-    import jbert.trainer
+    import jbert.precision
 
     if torch.cuda.is_available():
         pytest.skip("CPU-only behaviour")
     fails_with(finetune(*jsts_args, "--precision", "fp16"), "--precision fp16 needs a CUDA GPU")
-    monkeypatch.setattr(jbert.trainer, "cpu_has_bf16", lambda: False)  # bf16 only where the CPU has it
+    monkeypatch.setattr(jbert.precision, "cpu_has_bf16", lambda: False)  # bf16 only where the CPU has it
     fails_with(finetune(*jsts_args, "--precision", "bf16"), "--precision bf16 needs a CUDA GPU")
     fails_with(finetune(*jsts_args, "--precision", "fp8"), "training.precision must be one of auto, fp32, bf16, fp16")
 

@@ -254,3 +254,27 @@ def test_progress_bar_reports_rows_per_second_on_stderr(finetuned, tmp_path, cap
     _predict(finetuned, "classification", tmp_path, progress=True)
     err = capsys.readouterr().err
     assert "predict: " in err and " rows/s" in err
+
+
+def test_bf16_autocast_on_a_cpu_with_native_bf16(monkeypatch, finetuned):
+    """--precision bf16 runs the model under bf16 autocast (outputs back in fp32, close to fp32 ones);
+    fp16 on a CPU is refused with the fix."""
+    import numpy as np
+
+    import jbert.precision
+    from jbert.errors import ConfigError
+    from jbert.inference import Predictor
+    from jbert.modeldir import load_finetuned
+    from jbert.readers import read
+
+    ft = load_finetuned(finetuned("pair-regression"), device="cpu")
+    examples = list(read(MODELS["pair-regression"][2], ft.spec))[:8]
+    features = ft.head.encode(examples, ft.tokenizer, ft.options)
+    fp32 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu").forward(features)
+    monkeypatch.setattr(jbert.precision, "cpu_has_bf16", lambda: True)
+    bf16 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu", precision="bf16")
+    out = bf16.forward(features)
+    assert bf16.dtype is not None and out.dtype == np.float32
+    assert np.allclose(out, fp32, atol=0.1) and not np.array_equal(out, fp32)
+    with pytest.raises(ConfigError, match="--precision fp16 needs a CUDA GPU"):
+        Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu", precision="fp16")
