@@ -69,6 +69,22 @@ def fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+# Options every command that runs a fine-tuned model shares (eval, eval jglue, predict): one
+# definition, so their names, defaults and help cannot drift apart.
+def batch_size_option() -> Any:
+    return typer.Option(32, "--batch-size", help="Examples per forward pass.")
+
+
+def device_option() -> Any:
+    return typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one).")
+
+
+def precision_option() -> Any:
+    return typer.Option(
+        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
+    )
+
+
 def cli_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a command so a JbertError becomes ``error: ...`` on stderr and exit code 1.
 

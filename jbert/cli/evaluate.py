@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from jbert import api
-from jbert.cli._app import app, cli_errors, echo, fail
+from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, fail, precision_option
 from jbert.evaluation import BASELINES, EvalConfig, EvalResult, JglueConfig, ScoreConfig, table_rows
 from jbert.writers import confusion_table, markdown_table, metrics_table, per_type_table, to_json
 
@@ -59,13 +59,9 @@ def evaluate(
     input_format: str | None = typer.Option(
         None, "--input-format", help="Reader for --data (default: by extension)."
     ),
-    batch_size: int = typer.Option(32, "--batch-size", help="Examples per forward pass."),
-    device: str | None = typer.Option(
-        None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one)."
-    ),
-    precision: str = typer.Option(
-        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
-    ),
+    batch_size: int = batch_size_option(),
+    device: str | None = device_option(),
+    precision: str = precision_option(),
     max_length: int | None = typer.Option(
         None, "--max-length", help="Tokens per input (default: the model's)."
     ),
@@ -122,13 +118,9 @@ def jglue(
         None, "--jglue-dir", help="JGLUE datasets folder (default: the one each model was fine-tuned with)."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the full results as JSON here."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Examples per forward pass."),
-    device: str | None = typer.Option(
-        None, "--device", help="cpu, cuda ... (default: a GPU if there is one)."
-    ),
-    precision: str = typer.Option(
-        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
-    ),
+    batch_size: int = batch_size_option(),
+    device: str | None = device_option(),
+    precision: str = precision_option(),
 ) -> None:
     """Evaluate every JGLUE task model found on its valid split; print the JGLUE table beside the published Tohoku BERT base baselines (dev set)."""
     cfg = JglueConfig(

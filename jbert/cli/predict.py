@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from jbert import api
-from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
 from jbert.inference import PredictConfig, PredictSummary
 
 _HELP = """Run a fine-tuned model over input files: one output row per input
@@ -60,13 +60,9 @@ def predict(
     input_format: str | None = typer.Option(
         None, "--input-format", help="jsonl | csv | tsv | text | squad | conll (default: by extension)."
     ),
-    batch_size: int = typer.Option(32, "--batch-size", help="Examples per forward pass."),
-    device: str | None = typer.Option(
-        None, "--device", help="cpu, cuda, cuda:1 ... (default: a GPU if there is one)."
-    ),
-    precision: str = typer.Option(
-        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
-    ),
+    batch_size: int = batch_size_option(),
+    device: str | None = device_option(),
+    precision: str = precision_option(),
     max_length: int | None = typer.Option(
         None, "--max-length", help="Tokens per input (default: the model's); cut rows are counted."
     ),
