@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,33 +13,45 @@ HARD_STRINGS: list[str] = json.loads((DATA / "tokenization" / "hard_strings.json
 BERT_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 
 
-def _jsonl(name: str) -> Iterator[dict[str, Any]]:
-    for line in (DATA / "jglue" / name).read_text(encoding="utf-8").splitlines():
+def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             yield json.loads(line)
 
 
-def jglue_texts() -> tuple[list[str], list[tuple[str, str]]]:
-    """Every text of tests/data/jglue as single texts, and the pairs the tasks encode."""
+def collect_texts(
+    pair_files: Iterable[Path], choice_files: Iterable[Path], squad_files: Iterable[Path]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Single texts and the pairs the tasks encode: sentence pairs (JSTS/JNLI), question + each choice
+    (JCommonsenseQA), question + context (JSQuAD, whose contexts carry the literal [SEP])."""
     singles: list[str] = []
     pairs: list[tuple[str, str]] = []
-    for task in ("jsts", "jnli"):
-        for split in ("train", "valid"):
-            for row in _jsonl(f"{task}-{split}.jsonl"):
-                singles += [row["sentence1"], row["sentence2"]]
-                pairs.append((row["sentence1"], row["sentence2"]))
-    for split in ("train", "valid"):
-        for row in _jsonl(f"jcommonsenseqa-{split}.jsonl"):
-            singles.append(row["question"])
+    for path in pair_files:
+        for row in _jsonl_rows(path):
+            singles += [row["sentence1"], row["sentence2"]]
+            pairs.append((row["sentence1"], row["sentence2"]))
+    for path in choice_files:
+        for row in _jsonl_rows(path):
+            singles += [row["question"]] + [row[f"choice{i}"] for i in range(5)]
             pairs += [(row["question"], row[f"choice{i}"]) for i in range(5)]
-        squad = json.loads((DATA / "jglue" / f"jsquad-{split}.json").read_text(encoding="utf-8"))
-        for article in squad["data"]:
+    for path in squad_files:
+        for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
             for par in article["paragraphs"]:
                 singles.append(par["context"])
                 for qa in par["qas"]:
                     singles.append(qa["question"])
                     pairs.append((qa["question"], par["context"]))
     return singles, pairs
+
+
+def jglue_texts() -> tuple[list[str], list[tuple[str, str]]]:
+    """Every text of tests/data/jglue as single texts, and the pairs the tasks encode."""
+    jglue, splits = DATA / "jglue", ("train", "valid")
+    return collect_texts(
+        [jglue / f"{task}-{split}.jsonl" for task in ("jsts", "jnli") for split in splits],
+        [jglue / f"jcommonsenseqa-{split}.jsonl" for split in splits],
+        [jglue / f"jsquad-{split}.json" for split in splits],
+    )
 
 
 def variant(base: Path, out: Path, **config: Any) -> Path:

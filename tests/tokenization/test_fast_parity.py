@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tok_texts import HARD_STRINGS, jglue_texts
+from _tok_texts import HARD_STRINGS, collect_texts, jglue_texts
 
 from jbert.tokenization import BertJapaneseTokenizerFast
 
@@ -135,25 +135,12 @@ def test_threaded_mecab_gives_the_same_ids(tiny_tokenizer_dir: Path, fast_tok: A
 
 
 def _shared_jglue() -> tuple[list[str], list[tuple[str, str]]]:
-    singles: list[str] = []
-    pairs: list[tuple[str, str]] = []
-    for task in ("jsts", "jnli"):
-        for line in (SHARED_JGLUE / f"{task}-v1.3" / "valid-v1.3.json").read_text("utf-8").splitlines():
-            row = json.loads(line)
-            singles += [row["sentence1"], row["sentence2"]]
-            pairs.append((row["sentence1"], row["sentence2"]))
-    for line in (SHARED_JGLUE / "jcommonsenseqa-v1.3" / "valid-v1.3.json").read_text("utf-8").splitlines():
-        row = json.loads(line)
-        singles += [row["question"]] + [row[f"choice{i}"] for i in range(5)]
-        pairs += [(row["question"], row[f"choice{i}"]) for i in range(5)]
-    squad = json.loads((SHARED_JGLUE / "jsquad-v1.3" / "valid-v1.3.json").read_text("utf-8"))
-    for article in squad["data"]:
-        for par in article["paragraphs"]:
-            singles.append(par["context"])
-            for qa in par["qas"]:
-                singles.append(qa["question"])
-                pairs.append((qa["question"], par["context"]))
-    return singles, pairs
+    valid = "valid-v1.3.json"
+    return collect_texts(
+        [SHARED_JGLUE / f"{task}-v1.3" / valid for task in ("jsts", "jnli")],
+        [SHARED_JGLUE / "jcommonsenseqa-v1.3" / valid],
+        [SHARED_JGLUE / "jsquad-v1.3" / valid],
+    )
 
 
 @pytest.mark.slow
