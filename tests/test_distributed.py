@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,25 +37,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run(cmd: list[str], env: dict[str, str | None] | None = None) -> str:
-    """Run ``cmd`` from the repo root; ``env`` entries are added (a None value removes the variable)."""
+# What torch.distributed says when another process took the rendezvous port between _free_port()
+# releasing it and the launcher binding it: a race in the test harness, not in jbert.
+PORT_RACE = ("address already in use", "EADDRINUSE", "DistNetworkError")
+
+
+def _exec(cmd: list[str], env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO,
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO,
                           env={k: v for k, v in full.items() if v is not None})
+
+
+def _checked(cmd: list[str], proc: subprocess.CompletedProcess) -> str:
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
     return proc.stdout + proc.stderr
 
 
+def _run(cmd: list[str], env: dict[str, str | None] | None = None) -> str:
+    """Run ``cmd`` from the repo root; ``env`` entries are added (a None value removes the variable)."""
+    return _checked(cmd, _exec(cmd, env))
+
+
 def _launch(args: list[str], env: dict[str, str | None] | None = None) -> str:
-    """``accelerate launch --config_file cpu_2proc.yaml -m jbert ARGS`` (on a free rendezvous port)."""
-    launch = [sys.executable, "-m", "accelerate.commands.accelerate_cli", "launch", "--config_file",
-              str(CPU_2PROC), "--main_process_port", str(_free_port()), "-m", "jbert"]
-    return _run(launch + args, env)
+    """``accelerate launch --config_file cpu_2proc.yaml -m jbert ARGS`` on a free rendezvous port;
+    tried once more on a new port only when the first port was taken in between."""
+    for attempt in range(2):
+        cmd = [sys.executable, "-m", "accelerate.commands.accelerate_cli", "launch", "--config_file",
+               str(CPU_2PROC), "--main_process_port", str(_free_port()), "-m", "jbert", *args]
+        proc = _exec(cmd, env)
+        if proc.returncode == 0 or attempt == 1 or not any(m in proc.stderr for m in PORT_RACE):
+            return _checked(cmd, proc)
+        shutil.rmtree(args[args.index("--output") + 1], ignore_errors=True)  # a clean start, not a resume
+    raise AssertionError("unreachable")
 
 
 def _head_model(tiny_model_dir: Path, out: Path) -> Path:
     """The tiny BERT with a saved regression head and no dropout: nothing random left at start."""
-    import shutil
 
     import torch
     from transformers import BertForSequenceClassification
