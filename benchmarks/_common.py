@@ -72,6 +72,15 @@ class Stages:
         return sum(self.seconds.values())
 
 
+def default_sides(sides: Sequence[str], device: str, precision: str) -> list[str]:
+    """The sides a default run measures: ``sides``, plus jbert in bf16 next to the fp32 ones when the
+    run is fp32 on a CPU with native bf16 (AVX512-BF16 or AMX), where bf16 is the faster setting."""
+    from jbert.precision import cpu_has_bf16
+
+    extra = ["jbert-bf16"] if device == "cpu" and precision == "fp32" and cpu_has_bf16() else []
+    return [*sides, *extra]
+
+
 def run_timed(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None,
               log: Path | None = None) -> tuple[float, int]:
     """Run ``cmd``; return (wall seconds, peak RSS of the child in MiB). Raises on a non-zero exit.

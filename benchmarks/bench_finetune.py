@@ -33,6 +33,7 @@ import _common as C  # noqa: E402
 import _setup as S  # noqa: E402
 
 SIDES = ("reference", "dynamic", "jbert")
+ALL_SIDES = (*SIDES, "jbert-bf16")  # jbert-bf16: `--set training.precision=bf16`, on CPUs with native bf16
 
 
 # ------------------------------------------------------------------------- reference (child side)
@@ -117,7 +118,7 @@ JBERT_STAGES = {
 }
 
 
-def jbert_args(setup: S.Setup, args: argparse.Namespace, output_dir: Path) -> list[str]:
+def jbert_args(setup: S.Setup, args: argparse.Namespace, output_dir: Path, precision: str | None = None) -> list[str]:
     """``jbert finetune`` arguments with the reference's model, data and hyperparameters."""
     overrides = {
         "training.epochs": args.epochs,
@@ -126,7 +127,7 @@ def jbert_args(setup: S.Setup, args: argparse.Namespace, output_dir: Path) -> li
         "training.warmup_ratio": args.warmup_ratio,
         "training.weight_decay": args.weight_decay,
         "training.seed": args.seed,
-        "training.precision": args.precision,
+        "training.precision": precision or args.precision,
         "training.progress_bar": False,
         "encoding.max_length": args.max_length,
     }
@@ -202,8 +203,10 @@ def run_side(side: str, setup: S.Setup, args: argparse.Namespace) -> dict[str, A
     S.clean_dir(out)
     log = setup.workdir / f"{side}.log"
     result_path = setup.workdir / f"{side}-result.json"
-    if side == "jbert":
-        cmd = [sys.executable, __file__, "--child-jbert", str(result_path), "--", *jbert_args(setup, args, out)]
+    if side.startswith("jbert"):
+        precision = "bf16" if side == "jbert-bf16" else None
+        cmd = [sys.executable, __file__, "--child-jbert", str(result_path), "--",
+               *jbert_args(setup, args, out, precision)]
         wall, rss = C.run_timed(cmd, log=log)
         result = jbert_result(out, json.loads(result_path.read_text(encoding="utf-8"))["stages"])
     else:
@@ -287,7 +290,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=3000, help="training rows (default 3000)")
     p.add_argument("--valid-limit", type=int, default=None, help="validation rows (default: all 1,457)")
     p.add_argument("--quick", action="store_true", help="300 train / 200 valid rows: a development run")
-    p.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated subset of {','.join(SIDES)}")
+    p.add_argument("--sides", default=None,
+                   help=f"comma-separated subset of {','.join(ALL_SIDES)} (default: all of them; "
+                   "jbert-bf16 only on a CPU with native bf16 when --precision is fp32)")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-5)
@@ -314,11 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         spec = json.loads(Path(args.child[0]).read_text(encoding="utf-8"))
         Path(args.child[1]).write_text(json.dumps(reference_child(spec)), encoding="utf-8")
         return 0
-    sides = [s for s in args.sides.split(",") if s]
-    if unknown := sorted(set(sides) - set(SIDES)):
-        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(SIDES)}")
+    full = C.default_sides(SIDES, args.device, args.precision)
+    sides = [s for s in args.sides.split(",") if s] if args.sides else full
+    if unknown := sorted(set(sides) - set(ALL_SIDES)):
+        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(ALL_SIDES)}")
     if args.task != "jsts":
-        sides = [s for s in sides if s == "jbert"]
+        sides = [s for s in sides if s.startswith("jbert")]
         print(f"{args.task}: jbert only (BertJapaneseTokenizer has no offsets, so the reference cannot run it)")
     ceiling = C.ensure_ceiling(args.device, args.precision)
     start = time.perf_counter()
@@ -337,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile and "jbert" in sides:
         profile_jbert(setup, args)
     name = S.result_name("finetune", args, full_size=args.limit == 3000 and args.valid_limit is None)
-    if sides != list(SIDES) or args.jbert_set:  # never overwrite the full comparison with a partial one
+    if sides != full or args.jbert_set:  # never overwrite the full comparison with a partial one
         name += "-" + "+".join(sides) + ("-" + "-".join(args.jbert_set or []).replace("=", "_") if args.jbert_set else "")
     print(f"wrote {C.write_result(name, summary).relative_to(C.REPO)}")
     return 0

@@ -31,6 +31,7 @@ import _common as C  # noqa: E402
 import _setup as S  # noqa: E402
 
 SIDES = ("pipeline", "sorted", "jbert")
+ALL_SIDES = (*SIDES, "jbert-bf16")  # jbert-bf16: `jbert predict --precision bf16`, on CPUs with native bf16
 
 
 # ------------------------------------------------------------------------------ reference children
@@ -44,6 +45,13 @@ def _write_scores(path: str, rows: list[dict], scores: list[float]) -> None:
             f.write(json.dumps({**row, "score": score}, ensure_ascii=False) + "\n")
 
 
+def _dtype(spec: dict[str, Any]) -> Any:
+    """The reference sides load the weights in the run's precision (bf16/fp16 runs are GPU runs)."""
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[spec["precision"]]
+
+
 def pipeline_child(spec: dict[str, Any]) -> dict[str, Any]:
     """``transformers.pipeline`` as its docs show it, batch_size=32."""
     stages = C.Stages()
@@ -51,7 +59,7 @@ def pipeline_child(spec: dict[str, Any]) -> dict[str, Any]:
         from transformers import AutoTokenizer, pipeline
 
         tok = AutoTokenizer.from_pretrained(spec["model_dir"], model_input_names=C.BERT_INPUTS)
-        pipe = pipeline("text-classification", model=spec["model_dir"], tokenizer=tok,
+        pipe = pipeline("text-classification", model=spec["model_dir"], tokenizer=tok, dtype=_dtype(spec),
                         batch_size=spec["batch_size"], device=spec["device"], function_to_apply="none")
     with stages("predict"):  # read, predict, write: everything after the model is loaded
         rows = _read_pairs(spec["input"])
@@ -69,7 +77,8 @@ def sorted_child(spec: dict[str, Any]) -> dict[str, Any]:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(spec["model_dir"], model_input_names=C.BERT_INPUTS)
-        model = AutoModelForSequenceClassification.from_pretrained(spec["model_dir"]).to(spec["device"]).eval()
+        model = AutoModelForSequenceClassification.from_pretrained(spec["model_dir"], dtype=_dtype(spec))
+        model = model.to(spec["device"]).eval()
     forward = C.Stages()
     with stages("predict"), torch.inference_mode():  # read, tokenize, forward, write
         rows = _read_pairs(spec["input"])
@@ -120,7 +129,7 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
     return {"stages": {"startup": sec["startup"] + sec["load"], "predict": sec["run"] - sec["load"]}}
 
 
-CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child}
+CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child, "jbert-bf16": jbert_child}
 
 
 # ---------------------------------------------------------------------------------- parent side
@@ -139,17 +148,20 @@ def make_model_dir(setup: S.Setup, args: argparse.Namespace) -> Path:
     return out
 
 
-def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace) -> list[str]:
+def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace, side: str = "jbert") -> list[str]:
+    precision = "bf16" if side == "jbert-bf16" else args.precision
     return ["predict", "--model", str(model_dir), str(inp), "--output", str(out), "--batch-size",
-            str(args.batch_size), "--device", args.device, "--max-length", str(args.max_length), "--no-progress"]
+            str(args.batch_size), "--device", args.device, "--max-length", str(args.max_length), "--no-progress",
+            "--precision", precision]
 
 
 def run_side(side: str, model_dir: Path, inp: Path, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     out = workdir / f"{side}-{inp.stem}.jsonl"
     log = workdir / f"{side}-{inp.stem}.log"
     spec = {"model_dir": str(model_dir), "input": str(inp), "output": str(out), "device": args.device,
+            "precision": args.precision,
             "batch_size": args.batch_size, "max_length": args.max_length,
-            "argv": jbert_argv(model_dir, inp, out, args)}
+            "argv": jbert_argv(model_dir, inp, out, args, side)}
     spec_path, result_path = workdir / f"{side}-spec.json", workdir / f"{side}-result.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     wall, rss = C.run_timed([sys.executable, __file__, "--child", side, str(spec_path), str(result_path)], log=log)
@@ -221,7 +233,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     S.add_common_args(p)
     p.add_argument("--valid-limit", type=int, default=None, help="rows to predict (default: all 1,457)")
     p.add_argument("--quick", action="store_true", help="300 rows; memory on 2k vs 20k rows")
-    p.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated subset of {','.join(SIDES)}")
+    p.add_argument("--sides", default=None,
+                   help=f"comma-separated subset of {','.join(ALL_SIDES)} (default: all of them; "
+                   "jbert-bf16 only on a CPU with native bf16 when --precision is fp32)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--memory-rows", type=lambda s: [int(x) for x in s.split(",") if x], default=None,
                    help="row counts for the memory check (default 20000,200000; '' to skip)")
@@ -245,9 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.task != "jsts":
         raise SystemExit("bench_predict.py measures JSTS pairs only (--task jsts)")
-    sides = [s for s in args.sides.split(",") if s]
-    if unknown := sorted(set(sides) - set(SIDES)):
-        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(SIDES)}")
+    sides = [s for s in args.sides.split(",") if s] if args.sides else C.default_sides(SIDES, args.device,
+                                                                                          args.precision)
+    if unknown := sorted(set(sides) - set(ALL_SIDES)):
+        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(ALL_SIDES)}")
     ceiling = C.ensure_ceiling(args.device, args.precision)
     setup = S.prepare(args)
     model_dir = args.model_dir or make_model_dir(setup, args)

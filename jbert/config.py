@@ -70,6 +70,7 @@ class TrainingConfig:
     precision: str = "auto"  # auto: bf16 on a CUDA GPU that supports it, else fp32
     early_stopping_patience: int | None = None  # evaluations without improvement before stopping
     group_by_length: bool = True  # batches of similar length: dynamic padding then wastes little
+    cpu_fast_dropout: bool = True  # CPU training: rand-and-compare dropout masks (jbert.cpu_ops)
     logging_steps: int = 50
     num_workers: int = 0
     save_total_limit: int = 2  # checkpoints kept under OUTPUT/checkpoints (the best one is always kept)

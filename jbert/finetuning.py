@@ -71,7 +71,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
         report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,
                   "best_checkpoint": result.best_checkpoint}
         save_finetuned(out, model=model, tokenizer=tokenizer, config=cfg, spec=spec, labels=head.labels,
-                       metrics=report, fingerprint=tokenizer_fingerprint(cfg.model.name_or_path))
+                       metrics=report, fingerprint=tokenizer_fingerprint(cfg.model.name_or_path),
+                       state_dict=result.state_dict)
         shutil.rmtree(out / _CACHE, ignore_errors=True)
     return result.metrics
 

@@ -85,14 +85,17 @@ def save_finetuned(
     labels: list[str] | None,
     metrics: dict | None = None,
     fingerprint: dict | None = None,
+    state_dict: dict | None = None,
 ) -> None:
-    """Write weights, tokenizer files, ``metrics.json`` and, last, ``jbert_config.yaml``."""
+    """Write weights, tokenizer files, ``metrics.json`` and, last, ``jbert_config.yaml``.
+
+    ``state_dict``: the full weights when ``model`` holds only this rank's shard (FSDP, ZeRO-3)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     # A stale config from an earlier run would make a half-rewritten directory look complete.
     (path / CONFIG_FILE).unlink(missing_ok=True)
     with quiet_weight_saving():
-        model.save_pretrained(path)
+        model.save_pretrained(path, state_dict=state_dict)
     tokenizer.save_pretrained(path)
     if metrics is not None:
         write_metrics_json(path / METRICS_FILE, metrics)

@@ -25,6 +25,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.trainer_utils import get_last_checkpoint
 
 from jbert.config import TrainingConfig
+from jbert.cpu_ops import use_fast_dropout
 from jbert.errors import ConfigError
 from jbert.modeling import quiet_weight_saving
 from jbert.precision import resolve_precision
@@ -44,6 +45,9 @@ class FitResult:
     global_step: int = 0
     best_checkpoint: str | None = None
     is_main_process: bool = True
+    # FSDP / DeepSpeed ZeRO-3 only: the full weights gathered from every rank (on rank 0), for saving;
+    # None when the in-memory model already holds them.
+    state_dict: dict[str, Any] | None = None
 
 
 class JsonlLogCallback(TrainerCallback):
@@ -191,6 +195,8 @@ def fit(
     # gradient-accumulation steps (transformers 5 Trainer.compute_loss / training_step).
     model.accepts_loss_kwargs = False
     on_gpu = args.device.type == "cuda"
+    if args.device.type == "cpu" and training.cpu_fast_dropout:
+        use_fast_dropout(model)
     extra: list[TrainerCallback] = [JsonlLogCallback(output_dir / TRAIN_LOG), *callbacks]
     if has_eval and training.early_stopping_patience:
         extra.append(EarlyStoppingCallback(early_stopping_patience=training.early_stopping_patience))
@@ -219,6 +225,7 @@ def fit(
             metrics = _strip(trainer.evaluate())
         else:
             metrics = {k: v for k, v in trainer.state.log_history[-1].items() if k == "train_loss"}
+    state_dict = gathered_state_dict(trainer)
     return FitResult(
         metrics=metrics,
         history=history,
@@ -226,7 +233,25 @@ def fit(
         global_step=trainer.state.global_step,
         best_checkpoint=trainer.state.best_model_checkpoint,
         is_main_process=args.should_save,
+        state_dict=state_dict,
     )
+
+
+def gathered_state_dict(trainer: Trainer) -> dict[str, Any] | None:
+    """Under FSDP or DeepSpeed ZeRO-3 each rank holds a shard of every weight, so saving ``model``
+    from rank 0 alone would write a fraction of it. Gather as ``Trainer.save_model`` does: a
+    collective, so every rank calls it. None when the model is not sharded."""
+    if trainer.is_fsdp_enabled:
+        return trainer.accelerator.get_state_dict(trainer.model)
+    if trainer.is_deepspeed_enabled:
+        try:
+            return trainer.accelerator.get_state_dict(trainer.deepspeed)
+        except ValueError as exc:  # ZeRO-3 without the 16-bit gather on save
+            raise ConfigError(
+                "DeepSpeed ZeRO-3 cannot gather the weights to save them; set zero3_save_16bit_model: true "
+                f"under deepspeed_config in the accelerate config ({exc})"
+            ) from exc
+    return None
 
 
 def _last_evaluation_is_best(trainer: Trainer, history: list[dict[str, float]]) -> bool:

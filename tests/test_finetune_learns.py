@@ -58,8 +58,9 @@ def test_classification_learns(tiny_model_dir, tmp_path):
 
 def test_pair_classification_learns(tiny_model_dir, tmp_path):
     train = first_rows(DATA / "jglue" / "jnli-train.jsonl", tmp_path / "train.jsonl")
-    # rows 1-32 hold (A, B) entailment next to (B, A) neutral: only segment ids tell them apart
-    metrics = learn("jnli", train, tiny_model_dir, tmp_path / "m", epochs=50)
+    # rows 1-32 hold (A, B) entailment next to (B, A) neutral: only segment ids tell them apart.
+    # 80 epochs: at 50, 5 of 8 seeds (either dropout kernel) stopped at 28/32; at 80, 4 of 4 seeds >= 31/32
+    metrics = learn("jnli", train, tiny_model_dir, tmp_path / "m", epochs=80)
     assert metrics["accuracy"] >= 0.95
 
 

@@ -89,3 +89,15 @@ def test_tokenizer_fingerprint_mismatch_warns(saved, caplog):
     with caplog.at_level(logging.WARNING, logger="jbert.modeldir"):
         load_finetuned(out, device="cpu")
     assert "different tokenizer set-up (dictionary_version: '0.0.1' -> " in caplog.text
+
+
+def test_gathered_weights_are_what_is_saved(tiny_model_dir, tmp_path):
+    """FSDP / ZeRO-3: the model in memory is this rank's shard; the gathered state dict is saved."""
+    spec = load_spec("jnli")
+    model = get_head(spec.head)(spec, LABELS).model(str(tiny_model_dir))
+    full = {k: torch.full_like(v, 0.25) for k, v in model.state_dict().items()}
+    config = build_config(overrides=["task.name=jnli", f"model.name_or_path={tiny_model_dir}"])
+    save_finetuned(tmp_path, model=model, tokenizer=load_tokenizer(tiny_model_dir), config=config, spec=spec,
+                   labels=LABELS, fingerprint=None, state_dict=full)
+    loaded = load_finetuned(tmp_path, device="cpu").model.state_dict()
+    assert all(torch.all(loaded[k] == 0.25) for k in full if k in loaded)

@@ -191,3 +191,47 @@ def test_resume_without_checkpoint_starts_from_scratch(tmp_path):
     result = fit(tiny_model(), _Head(), _Tok(), features(), None,
                  training=replace(TRAINING, max_steps=2, resume=True), output_dir=tmp_path)
     assert result.global_step == 2
+
+
+def test_cpu_training_uses_the_fast_dropout_unless_switched_off(tmp_path):
+    from torch import nn
+
+    from jbert.cpu_ops import FastDropout
+
+    fast, plain = tiny_model(), tiny_model()
+    fit(fast, _Head(), _Tok(), features(), None, training=replace(TRAINING, max_steps=1), output_dir=tmp_path / "a")
+    fit(plain, _Head(), _Tok(), features(), None, output_dir=tmp_path / "b",
+        training=replace(TRAINING, max_steps=1, cpu_fast_dropout=False))
+    assert any(isinstance(m, FastDropout) for m in fast.modules())
+    assert not any(isinstance(m, FastDropout) for m in plain.modules())
+    assert any(type(m) is nn.Dropout for m in plain.modules())
+
+
+class _Accelerator:
+    def __init__(self, error=None):
+        self.calls, self.error = [], error
+
+    def get_state_dict(self, model):
+        self.calls.append(model)
+        if self.error:
+            raise self.error
+        return {"w": "full"}
+
+
+class _Sharded:
+    """What gathered_state_dict reads from a Trainer."""
+
+    def __init__(self, fsdp=False, deepspeed=False, error=None):
+        self.is_fsdp_enabled, self.is_deepspeed_enabled = fsdp, deepspeed
+        self.model, self.deepspeed, self.accelerator = "model", "engine", _Accelerator(error)
+
+
+def test_sharded_models_are_gathered_for_saving():
+    from jbert.trainer import gathered_state_dict
+
+    plain, fsdp, zero3 = _Sharded(), _Sharded(fsdp=True), _Sharded(deepspeed=True)
+    assert gathered_state_dict(plain) is None and plain.accelerator.calls == []
+    assert gathered_state_dict(fsdp) == {"w": "full"} and fsdp.accelerator.calls == ["model"]
+    assert gathered_state_dict(zero3) == {"w": "full"} and zero3.accelerator.calls == ["engine"]
+    with pytest.raises(ConfigError, match="zero3_save_16bit_model: true"):
+        gathered_state_dict(_Sharded(deepspeed=True, error=ValueError("no 16-bit gather")))

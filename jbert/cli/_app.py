@@ -16,6 +16,7 @@ import typer
 
 from jbert import __version__
 from jbert.errors import JbertError
+from jbert.runtime import tune_allocator
 
 app = typer.Typer(
     name="jbert",
@@ -106,6 +107,7 @@ def cli_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: JbertError -> one line on stderr, exit 1 (traceback with --verbose)."""
     _state["verbose"] = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[:2]
+    tune_allocator()
     try:
         app(args=argv, standalone_mode=True)
     except JbertError as exc:
