@@ -21,7 +21,8 @@ from torch import nn
 class _MaskedScale(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, p: float) -> torch.Tensor:
-        keep = torch.rand_like(x) >= p
+        # float32 draws whatever x is: bf16 uniforms are coarse (8 bits) and slower to draw on a CPU
+        keep = torch.rand(x.shape, device=x.device, dtype=torch.float32) >= p
         scale = 1.0 / (1.0 - p)
         ctx.save_for_backward(keep)
         ctx.scale = scale

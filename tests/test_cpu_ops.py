@@ -62,3 +62,11 @@ def test_swaps_only_plain_dropout_and_keeps_the_state_dict():
     model.eval()
     ids = torch.tensor([[2, 5, 6, 3]])
     assert model(input_ids=ids).logits.shape == (1, 2)
+
+
+def test_bf16_activations_keep_their_dtype_and_drop_rate():
+    torch.manual_seed(3)
+    x = torch.ones(100_000, dtype=torch.bfloat16)
+    y = FastDropout(0.1).train()(x)
+    assert y.dtype == torch.bfloat16
+    assert abs((y == 0).float().mean().item() - 0.1) < 0.005
