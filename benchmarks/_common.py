@@ -72,13 +72,27 @@ class Stages:
         return sum(self.seconds.values())
 
 
-def default_sides(sides: Sequence[str], device: str, precision: str) -> list[str]:
-    """The sides a default run measures: ``sides``, plus jbert in bf16 next to the fp32 ones when the
-    run is fp32 on a CPU with native bf16 (AVX512-BF16 or AMX), where bf16 is the faster setting."""
+BF16_SIDE = "jbert-bf16"  # jbert with --precision bf16, next to the fp32 sides
+
+
+def add_sides_option(parser: Any, sides: Sequence[str]) -> None:
+    """``--sides``: a comma-separated subset of ``sides`` and the bf16 jbert side."""
+    parser.add_argument("--sides", default=None,
+                        help=f"comma-separated subset of {','.join([*sides, BF16_SIDE])} (default: all of them; "
+                        f"{BF16_SIDE} only on a CPU with native bf16 when --precision is fp32)")
+
+
+def choose_sides(requested: str | None, sides: Sequence[str], device: str, precision: str) -> tuple[list[str], list[str]]:
+    """(the sides to run, the full default set). The default set is ``sides``, plus jbert in bf16
+    when the run is fp32 on a CPU with native bf16 (AVX512-BF16 or AMX), where bf16 is the faster
+    setting. An unknown side name stops the run."""
     from jbert.precision import cpu_has_bf16
 
-    extra = ["jbert-bf16"] if device == "cpu" and precision == "fp32" and cpu_has_bf16() else []
-    return [*sides, *extra]
+    full = [*sides, *([BF16_SIDE] if device == "cpu" and precision == "fp32" and cpu_has_bf16() else [])]
+    chosen = [s for s in requested.split(",") if s] if requested else full
+    if unknown := sorted(set(chosen) - {*sides, BF16_SIDE}):
+        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join([*sides, BF16_SIDE])}")
+    return chosen, full
 
 
 def run_timed(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None,

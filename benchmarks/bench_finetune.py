@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 import _setup as S  # noqa: E402
 
-SIDES = ("reference", "dynamic", "jbert")
-ALL_SIDES = (*SIDES, "jbert-bf16")  # jbert-bf16: `--set training.precision=bf16`, on CPUs with native bf16
+SIDES = ("reference", "dynamic", "jbert")  # + C.BF16_SIDE (`--set training.precision=bf16`) on CPUs with native bf16
 
 
 # ------------------------------------------------------------------------- reference (child side)
@@ -204,7 +203,7 @@ def run_side(side: str, setup: S.Setup, args: argparse.Namespace) -> dict[str, A
     log = setup.workdir / f"{side}.log"
     result_path = setup.workdir / f"{side}-result.json"
     if side.startswith("jbert"):
-        precision = "bf16" if side == "jbert-bf16" else None
+        precision = "bf16" if side == C.BF16_SIDE else None
         cmd = [sys.executable, __file__, "--child-jbert", str(result_path), "--",
                *jbert_args(setup, args, out, precision)]
         wall, rss = C.run_timed(cmd, log=log)
@@ -290,9 +289,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=3000, help="training rows (default 3000)")
     p.add_argument("--valid-limit", type=int, default=None, help="validation rows (default: all 1,457)")
     p.add_argument("--quick", action="store_true", help="300 train / 200 valid rows: a development run")
-    p.add_argument("--sides", default=None,
-                   help=f"comma-separated subset of {','.join(ALL_SIDES)} (default: all of them; "
-                   "jbert-bf16 only on a CPU with native bf16 when --precision is fp32)")
+    C.add_sides_option(p, SIDES)
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-5)
@@ -319,10 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = json.loads(Path(args.child[0]).read_text(encoding="utf-8"))
         Path(args.child[1]).write_text(json.dumps(reference_child(spec)), encoding="utf-8")
         return 0
-    full = C.default_sides(SIDES, args.device, args.precision)
-    sides = [s for s in args.sides.split(",") if s] if args.sides else full
-    if unknown := sorted(set(sides) - set(ALL_SIDES)):
-        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(ALL_SIDES)}")
+    sides, full = C.choose_sides(args.sides, SIDES, args.device, args.precision)
     if args.task != "jsts":
         sides = [s for s in sides if s.startswith("jbert")]
         print(f"{args.task}: jbert only (BertJapaneseTokenizer has no offsets, so the reference cannot run it)")

@@ -30,8 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 import _setup as S  # noqa: E402
 
-SIDES = ("pipeline", "sorted", "jbert")
-ALL_SIDES = (*SIDES, "jbert-bf16")  # jbert-bf16: `jbert predict --precision bf16`, on CPUs with native bf16
+SIDES = ("pipeline", "sorted", "jbert")  # + C.BF16_SIDE (`jbert predict --precision bf16`) on CPUs with native bf16
 
 
 # ------------------------------------------------------------------------------ reference children
@@ -129,7 +128,7 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
     return {"stages": {"startup": sec["startup"] + sec["load"], "predict": sec["run"] - sec["load"]}}
 
 
-CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child, "jbert-bf16": jbert_child}
+CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child, C.BF16_SIDE: jbert_child}
 
 
 # ---------------------------------------------------------------------------------- parent side
@@ -149,7 +148,7 @@ def make_model_dir(setup: S.Setup, args: argparse.Namespace) -> Path:
 
 
 def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace, side: str = "jbert") -> list[str]:
-    precision = "bf16" if side == "jbert-bf16" else args.precision
+    precision = "bf16" if side == C.BF16_SIDE else args.precision
     return ["predict", "--model", str(model_dir), str(inp), "--output", str(out), "--batch-size",
             str(args.batch_size), "--device", args.device, "--max-length", str(args.max_length), "--no-progress",
             "--precision", precision]
@@ -233,9 +232,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     S.add_common_args(p)
     p.add_argument("--valid-limit", type=int, default=None, help="rows to predict (default: all 1,457)")
     p.add_argument("--quick", action="store_true", help="300 rows; memory on 2k vs 20k rows")
-    p.add_argument("--sides", default=None,
-                   help=f"comma-separated subset of {','.join(ALL_SIDES)} (default: all of them; "
-                   "jbert-bf16 only on a CPU with native bf16 when --precision is fp32)")
+    C.add_sides_option(p, SIDES)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--memory-rows", type=lambda s: [int(x) for x in s.split(",") if x], default=None,
                    help="row counts for the memory check (default 20000,200000; '' to skip)")
@@ -259,10 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.task != "jsts":
         raise SystemExit("bench_predict.py measures JSTS pairs only (--task jsts)")
-    sides = [s for s in args.sides.split(",") if s] if args.sides else C.default_sides(SIDES, args.device,
-                                                                                          args.precision)
-    if unknown := sorted(set(sides) - set(ALL_SIDES)):
-        raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(ALL_SIDES)}")
+    sides, _ = C.choose_sides(args.sides, SIDES, args.device, args.precision)
     ceiling = C.ensure_ceiling(args.device, args.precision)
     setup = S.prepare(args)
     model_dir = args.model_dir or make_model_dir(setup, args)
