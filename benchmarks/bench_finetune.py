@@ -110,7 +110,7 @@ def _reference_trainer(spec: dict[str, Any], model: Any, tokenizer: Any, data: A
 # time inside run_finetune, so wrapping the module attributes times them without touching jbert;
 # a name that no longer exists is simply not timed (its seconds fall into "other").
 JBERT_STAGES = {
-    "startup": ("load_tokenizer", "load_model"),
+    "startup": ("start_run", "load_model"),
     "tokenize": ("read_examples", "encode_once"),
     "fit": ("fit",),
     "save": ("write_predictions", "save_finetuned"),

@@ -11,6 +11,7 @@ value of the wrong type is an error that names the key. The resolved config is s
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -26,28 +27,51 @@ from jbert.resources import resource_dir
 from jbert.tasks import ROLES
 
 
+class Section:
+    """A config section that remembers which keys were given, so a recipe can be laid UNDER them
+    (``with_recipe``): a key counts as given when it was assigned after construction (by a recipe,
+    a flag, ``--set`` or plain Python) or when its value differs from the default."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_assigned", set())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        assigned = self.__dict__.get("_assigned")
+        if assigned is not None:
+            assigned.add(name)
+
+    def given_keys(self) -> set[str]:
+        changed = {f.name for f in fields(self) if getattr(self, f.name) != _default(f)}
+        return changed | self.__dict__.get("_assigned", set())
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
 @dataclass
-class TaskConfig:
+class TaskConfig(Section):
     name: str | None = None  # bundled spec name or a spec YAML path
     columns: dict[str, Any] = field(default_factory=dict)  # role -> column, overrides the spec's
     reader: str | None = None  # overrides the spec's reader (jsonl, csv, tsv, conll, squad, text)
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(Section):
     name_or_path: str | None = None
     attn_implementation: str | None = "sdpa"
 
 
 @dataclass
-class DataConfig:
+class DataConfig(Section):
     train: str | None = None
     valid: str | None = None
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
 
 
 @dataclass
-class EncodingConfig:
+class EncodingConfig(Section):
     max_length: int = 128
     doc_stride: int = 128
     n_best_size: int = 20
@@ -55,7 +79,7 @@ class EncodingConfig:
 
 
 @dataclass
-class TrainingConfig:
+class TrainingConfig(Section):
     output_dir: str | None = None
     epochs: float = 3.0
     max_steps: int = -1  # > 0 overrides epochs
@@ -76,6 +100,7 @@ class TrainingConfig:
     save_total_limit: int = 2  # checkpoints kept under OUTPUT/checkpoints (the best one is always kept)
     resume: bool = False
     progress_bar: bool = True
+    eval_steps: int | None = None  # evaluate (and checkpoint) every N steps instead of every epoch
 
 
 @dataclass
@@ -104,26 +129,32 @@ class JbertConfig:
 
     def validate(self) -> None:
         """Checks that need the whole config (single values are checked as they are set)."""
-        t = self.training
-        if t.precision not in PRECISIONS:
-            raise ConfigError(f"training.precision must be one of {', '.join(PRECISIONS)}, got {t.precision!r}")
-        positive = {
-            "training.batch_size": t.batch_size,
-            "training.gradient_accumulation_steps": t.gradient_accumulation_steps,
-            "training.logging_steps": t.logging_steps,
-            "encoding.max_length": self.encoding.max_length,
-            "encoding.doc_stride": self.encoding.doc_stride,
-        }
-        for key, value in positive.items():
-            if value < 1:
-                raise ConfigError(f"{key} must be at least 1, got {value}")
-        if t.epochs <= 0 and t.max_steps <= 0:
-            raise ConfigError("training.epochs must be > 0 (or set training.max_steps)")
-        if not 0 <= t.warmup_ratio < 1:
-            raise ConfigError(f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio}")
+        validate_training(self.training, {"encoding.max_length": self.encoding.max_length,
+                                          "encoding.doc_stride": self.encoding.doc_stride})
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
             raise ConfigError(f"task.columns: unknown role(s) {bad_roles}; valid: {', '.join(ROLES)}")
+
+
+def validate_training(t: TrainingConfig, positive: dict[str, int] | None = None) -> None:
+    """The training section's checks (shared by fine-tuning and pre-training configs); ``positive``:
+    further dotted keys that must be at least 1."""
+    if t.precision not in PRECISIONS:
+        raise ConfigError(f"training.precision must be one of {', '.join(PRECISIONS)}, got {t.precision!r}")
+    positive = {
+        "training.batch_size": t.batch_size,
+        "training.gradient_accumulation_steps": t.gradient_accumulation_steps,
+        "training.logging_steps": t.logging_steps,
+        **({"training.eval_steps": t.eval_steps} if t.eval_steps is not None else {}),
+        **(positive or {}),
+    }
+    for key, value in positive.items():
+        if value < 1:
+            raise ConfigError(f"{key} must be at least 1, got {value}")
+    if t.epochs <= 0 and t.max_steps <= 0:
+        raise ConfigError("training.epochs must be > 0 (or set training.max_steps)")
+    if not 0 <= t.warmup_ratio < 1:
+        raise ConfigError(f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio}")
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -133,9 +164,12 @@ def build_config(
     recipe: str | Path | None = None,
     flags: dict[str, Any] | None = None,
     overrides: list[str] | None = None,
-) -> JbertConfig:
-    """Defaults <- recipe YAML <- named flags (dotted keys; None = not given) <- ``key=value`` overrides."""
-    cfg = JbertConfig()
+    *,
+    cls: type | None = None,
+) -> Any:
+    """Defaults <- recipe YAML <- named flags (dotted keys; None = not given) <- ``key=value`` overrides.
+    ``cls``: the config class (default ``JbertConfig``; pre-training has its own)."""
+    cfg = (cls or JbertConfig)()
     if recipe is not None:
         merge(cfg, read_yaml(recipe), source=str(recipe))
     for key, value in (flags or {}).items():
@@ -146,6 +180,23 @@ def build_config(
         set_dotted(cfg, key, value)
     cfg.validate()
     return cfg
+
+
+def with_recipe(cfg: Any, recipe: str | Path | None) -> Any:
+    """``cfg`` with ``recipe`` (a bundled name such as ``jglue/jsts``, or a YAML path) laid under the
+    keys ``cfg`` was given: defaults <- recipe <- whatever the caller set. Applying it twice changes
+    nothing, so the core can call it whoever built ``cfg`` (the CLI or Python)."""
+    if not recipe:
+        return cfg
+    path = Path(recipe) if Path(recipe).suffix in (".yaml", ".yml") else recipe_path(str(recipe))
+    layered = type(cfg)()
+    merge(layered, read_yaml(path), source=str(path))
+    for section in fields(cfg):
+        given, target = getattr(cfg, section.name), getattr(layered, section.name)
+        for key in sorted(given.given_keys()):
+            setattr(target, key, copy.deepcopy(getattr(given, key)))
+    layered.validate()
+    return layered
 
 
 def recipe_path(name: str) -> Path:
@@ -186,7 +237,7 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def merge(cfg: JbertConfig, data: dict[str, Any], source: str) -> None:
+def merge(cfg: Any, data: dict[str, Any], source: str) -> None:
     """Apply a nested mapping (a recipe or a saved config) section by section."""
     sections = {f.name for f in fields(cfg)}
     for section, values in data.items():
@@ -198,7 +249,7 @@ def merge(cfg: JbertConfig, data: dict[str, Any], source: str) -> None:
             set_dotted(cfg, f"{section}.{key}", value, source=source)
 
 
-def set_dotted(cfg: JbertConfig, key: str, value: Any, source: str = "--set") -> None:
+def set_dotted(cfg: Any, key: str, value: Any, source: str = "--set") -> None:
     """Set ``section.field`` (or ``task.columns.ROLE``), checking the key and coercing the type."""
     parts = key.split(".")
     section_names = [f.name for f in fields(cfg)]
@@ -253,9 +304,12 @@ def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
             return str(value)
         if base is dict and isinstance(value, dict):
             return dict(value)
+        if base is list:  # a list of strings (file paths); one string is a list of one
+            return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
     except (TypeError, ValueError):
         pass
-    expected = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a mapping"}
+    expected = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a mapping",
+                list: "a list"}
     raise ConfigError(f"{source}: {key} must be {expected.get(base, base)}, got {value!r}")
 
 

@@ -1,7 +1,7 @@
 """The fine-tuning flow behind ``jbert.api.finetune``:
 
-spec -> data files -> examples -> head (labels, validation) -> tokenizer -> features -> model
--> trainer -> output directory (``jbert.modeldir``).
+spec (+ its bundled recipe) -> data files -> examples -> head (labels, validation) -> tokenizer
+-> features -> model -> training core (``jbert.training``) -> output directory (``jbert.modeldir``).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ import hashlib
 import json
 import logging
 import pickle
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from jbert.config import DataConfig, JbertConfig, TrainingConfig
+from jbert.config import DataConfig, JbertConfig, with_recipe
 from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads import EncodeOptions, EncodeStats, Feature, Head, get_head
@@ -27,53 +26,52 @@ from jbert.modeldir import (
     save_finetuned,
     tokenizer_fingerprint,
 )
-from jbert.modeling import quiet_weight_saving
 from jbert.readers import read
 from jbert.tasks import TaskSpec, jglue_file, load_spec
-from jbert.tokenization import load_tokenizer
-from jbert.trainer import CHECKPOINTS, TRAIN_LOG, fit, training_arguments
+from jbert.training import CACHE, finish_run, fit, load_model, start_run
 
 logger = logging.getLogger(__name__)
-_CACHE = ".encoded"
 
 
 def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     """Fine-tune ``cfg.model`` on ``cfg.task``; write the output directory; return the final metrics."""
     _check_required(cfg)
     spec = resolve_spec(cfg)
-    out = Path(cfg.training.output_dir)
+    cfg = with_recipe(cfg, spec.recipe)  # the task's bundled recipe under what the caller set
     train_path, valid_path = resolve_data_files(cfg.data, spec)
     train_ex = read_examples(train_path, spec)
     valid_ex = read_examples(valid_path, spec) if valid_path else []
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
-    prepare_output_dir(out, cfg.training)
-    args = training_arguments(cfg.training, out, has_eval=bool(valid_ex), primary_metric=spec.primary_metric)
+    run = start_run(cfg.training, cfg.model.name_or_path, has_eval=bool(valid_ex),
+                    primary_metric=spec.primary_metric, marker=CONFIG_FILE)
 
-    tokenizer = load_tokenizer(cfg.model.name_or_path)
     options = encode_options(cfg, train=True)
-    train_f = encode_once(args, head, train_ex, tokenizer, options, source=train_path, split="train")
-    valid_f = encode_once(args, head, valid_ex, tokenizer, options, source=valid_path, split="valid") if valid_ex else []
+    train_f = encode_once(run.args, head, train_ex, run.tokenizer, options, source=train_path, split="train")
+    valid_f = encode_once(run.args, head, valid_ex, run.tokenizer, options, source=valid_path,
+                          split="valid") if valid_ex else []
 
-    model = load_model(head, cfg)
+    model = load_model(head.model, cfg.model, cfg.training.seed)
     result = fit(
-        model, head, tokenizer, train_f, valid_f,
+        model, head.collator(run.tokenizer), train_f, valid_f,
         training=cfg.training,
-        output_dir=out,
+        output_dir=run.out,
         metrics_fn=metrics_function(head, spec, valid_f, valid_ex, options),
         primary_metric=spec.primary_metric,
-        args=args,
+        args=run.args,
     )
-    if result.is_main_process:
+
+    def save(out: Path) -> None:
         if valid_ex:
             write_predictions(out / PREDICTIONS_FILE, valid_ex, head.decode(result.outputs, valid_f, valid_ex, options))
         report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,
                   "best_checkpoint": result.best_checkpoint}
-        save_finetuned(out, model=model, tokenizer=tokenizer, config=cfg, spec=spec, labels=head.labels,
+        save_finetuned(out, model=model, tokenizer=run.tokenizer, config=cfg, spec=spec, labels=head.labels,
                        metrics=report, fingerprint=tokenizer_fingerprint(cfg.model.name_or_path),
                        state_dict=result.state_dict)
-        shutil.rmtree(out / _CACHE, ignore_errors=True)
+
+    finish_run(run, result, save)
     return result.metrics
 
 
@@ -132,7 +130,7 @@ def encode_once(args: Any, head: Head, examples: list[Example], tokenizer: Any, 
     key = {"source": str(source.resolve()), "mtime": source.stat().st_mtime_ns, "spec": head.spec.to_dict(),
            "labels": head.labels, "options": asdict(options), "tokenizer": getattr(tokenizer, "name_or_path", "")}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    cache = Path(args.output_dir).parent / _CACHE / f"{split}-{digest}.pkl"  # OUTPUT/.encoded/
+    cache = Path(args.output_dir).parent / CACHE / f"{split}-{digest}.pkl"  # OUTPUT/.encoded/
     with args.main_process_first(local=True, desc=f"encoding {split}"):
         if cache.is_file():
             return pickle.loads(cache.read_bytes())
@@ -157,21 +155,6 @@ def _encode(head: Head, examples: list[Example], tokenizer: Any, options: Encode
 # --- model, metrics, outputs --------------------------------------------------------------------------
 
 
-def load_model(head: Head, cfg: JbertConfig) -> Any:
-    """The head's model; seeded first, because the new head's random init must repeat run to run."""
-    from transformers import set_seed
-
-    set_seed(cfg.training.seed)
-    kwargs = {"attn_implementation": cfg.model.attn_implementation} if cfg.model.attn_implementation else {}
-    try:
-        with quiet_weight_saving():
-            return head.model(cfg.model.name_or_path, **kwargs)
-    except (OSError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = " (try --set model.attn_implementation=eager)" if "attn" in reason.lower() else ""
-        raise ConfigError(f"cannot load model {cfg.model.name_or_path!r}: {reason}{hint}") from exc
-
-
 def metrics_function(head: Head, spec: TaskSpec, features: list[Feature], examples: list[Example],
                      options: EncodeOptions) -> Any:
     """outputs -> the spec's metrics on the validation examples (the trainer knows no task)."""
@@ -191,16 +174,3 @@ def write_predictions(path: Path, examples: Sequence[Example], predictions: Sequ
 
     with open_rows(path) as writer:
         writer.write(prediction_row(ex, p) for ex, p in zip(examples, predictions, strict=True))
-
-
-def prepare_output_dir(out: Path, training: TrainingConfig) -> None:
-    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume."""
-    if training.resume:
-        return
-    if (out / CONFIG_FILE).is_file():
-        raise ConfigError(f"{out} already holds a fine-tuned model; choose another --output or remove it")
-    checkpoints = out / CHECKPOINTS
-    if checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*")):
-        raise ConfigError(f"{out} holds checkpoints of an unfinished run: add --resume to continue it, "
-                          "or choose another --output")
-    (out / TRAIN_LOG).unlink(missing_ok=True)

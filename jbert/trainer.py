@@ -1,7 +1,9 @@
 """Fit any head's model: ``transformers.Trainer`` (on accelerate) with jbert's defaults.
 
-Knows nothing about tasks: it gets features, the head's collator and a metrics function
-``outputs -> dict[str, float]`` (the caller's closure over head.decode and the metrics).
+The loop of jbert's one training core (``jbert.training``); it knows nothing about tasks or heads:
+it gets features (a list, or a memory-mapped ``datasets.Dataset``), a collator (a head's, or the
+masked-LM one) and a metrics function ``outputs -> dict[str, float]`` (the caller's closure over
+head.decode and the metrics). Fine-tuning and pre-training both call ``fit``.
 
 What it adds to the Trainer: length-grouped batches from precomputed lengths that replay
 exactly on resume, evaluation in ``torch.inference_mode`` that always stays in dataset order,
@@ -120,8 +122,7 @@ class _JbertTrainer(Trainer):
         best = self.args.metric_for_best_model
         if best and metric_key_prefix == "eval" and f"eval_{best}" not in out.metrics:
             names = ", ".join(sorted(k.removeprefix("eval_") for k in out.metrics))
-            raise ConfigError(f"primary metric {best!r} is not among the metrics computed ({names}); "
-                              "fix primary_metric in the task spec")
+            raise ConfigError(f"primary metric {best!r} is not among the metrics computed ({names})")
         return out
 
 
@@ -134,6 +135,9 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
                        primary_metric: str | None) -> TrainingArguments:
     """Map jbert's TrainingConfig onto TrainingArguments (names as in transformers 5)."""
     precision = resolve_precision(training.precision)
+    # every N steps (pre-training: one epoch of a big corpus is too long to wait for) or every epoch;
+    # checkpoints follow evaluations, so the best one can be kept
+    every = {"strategy": "steps", "steps": training.eval_steps} if training.eval_steps else {"strategy": "epoch"}
     return TrainingArguments(
         output_dir=str(output_dir / CHECKPOINTS),
         num_train_epochs=training.epochs,
@@ -149,8 +153,10 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
         seed=training.seed,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        eval_strategy="epoch" if has_eval else "no",
-        save_strategy="epoch",
+        eval_strategy=every["strategy"] if has_eval else "no",
+        eval_steps=every.get("steps"),
+        save_strategy=every["strategy"],
+        save_steps=every.get("steps", 500),
         save_total_limit=training.save_total_limit,
         load_best_model_at_end=has_eval,
         metric_for_best_model=(primary_metric or "loss") if has_eval else None,
@@ -159,7 +165,7 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
         dataloader_num_workers=training.num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=not torch.cuda.is_available(),  # else CPU ranks under `accelerate launch` never join up
-        remove_unused_columns=False,  # the head's collator drops its metadata keys itself
+        remove_unused_columns=False,  # the collator drops metadata keys itself
         report_to="none",
         disable_tqdm=not training.progress_bar,
     )
@@ -167,8 +173,7 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
 
 def fit(
     model: Any,
-    head: Any,
-    tokenizer: Any,
+    collator: Callable[[list[dict]], dict],
     train_features: Sequence[dict],
     valid_features: Sequence[dict] | None,
     *,
@@ -178,6 +183,8 @@ def fit(
     primary_metric: str | None = None,
     callbacks: Sequence[TrainerCallback] = (),
     args: TrainingArguments | None = None,
+    fixed_length: bool = False,
+    preprocess_logits: Callable[[Any, Any], Any] | None = None,
 ) -> FitResult:
     """Train ``model`` on ``train_features``; evaluate each epoch on ``valid_features`` and keep the
     best checkpoint by ``primary_metric`` (greater is better, except for a ``*loss`` metric).
@@ -185,16 +192,22 @@ def fit(
     Checkpoints go to ``OUTPUT/checkpoints`` (pruned to ``save_total_limit``, the best always kept),
     the log to ``OUTPUT/train_log.jsonl``. Saving the final model is the caller's job. ``args``:
     the ``training_arguments(...)`` the caller already built (for ``args.main_process_first``).
+    ``collator``: features -> batch of tensors (``collator.pad_to_multiple_of`` is set to 8 on a GPU
+    when it has that attribute). ``fixed_length``: every feature has one length (packed pre-training
+    blocks), so there is nothing to gain from length-grouped batches or a length-sorted evaluation.
+    ``preprocess_logits(logits, labels)``: shrinks each eval batch's outputs before they are gathered
+    (masked LM: ``[batch, seq, vocab]`` logits would not fit in memory; counts do).
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    has_eval = bool(valid_features)
+    has_eval = valid_features is not None and len(valid_features) > 0
     args = args or training_arguments(training, output_dir, has_eval=has_eval, primary_metric=primary_metric)
     # BERT-style heads return a per-batch MEAN loss and ignore num_items_in_batch; a model that says it
     # accepts loss kwargs gets its loss multiplied by the process count and not divided by the
     # gradient-accumulation steps (transformers 5 Trainer.compute_loss / training_step).
     model.accepts_loss_kwargs = False
-    on_gpu = args.device.type == "cuda"
+    if args.device.type == "cuda" and hasattr(collator, "pad_to_multiple_of"):
+        collator.pad_to_multiple_of = 8  # tensor-core friendly shapes
     if args.device.type == "cpu" and training.cpu_fast_dropout:
         use_fast_dropout(model)
     extra: list[TrainerCallback] = [JsonlLogCallback(output_dir / TRAIN_LOG), *callbacks]
@@ -202,16 +215,17 @@ def fit(
         extra.append(EarlyStoppingCallback(early_stopping_patience=training.early_stopping_patience))
     # Evaluation runs length-sorted (less padding per batch) and outputs are put back in feature
     # order before anyone sees them, so decode and the predictions file keep the input order.
-    order = np.argsort([_length(f) for f in valid_features], kind="stable") if has_eval else None
+    order = np.argsort([_length(f) for f in valid_features], kind="stable") if has_eval and not fixed_length else None
     trainer = _JbertTrainer(
         model=model,
         args=args,
-        data_collator=head.collator(tokenizer, pad_to_multiple_of=8 if on_gpu else None),
-        train_dataset=list(train_features),
-        eval_dataset=[valid_features[i] for i in order] if has_eval else None,
+        data_collator=collator,
+        train_dataset=train_features,
+        eval_dataset=(valid_features if order is None else [valid_features[i] for i in order]) if has_eval else None,
         compute_metrics=(lambda p: metrics_fn(p.predictions)) if metrics_fn and has_eval else None,
         callbacks=extra,
-        train_lengths=[_length(f) for f in train_features] if training.group_by_length else None,
+        preprocess_logits_for_metrics=preprocess_logits,
+        train_lengths=[_length(f) for f in train_features] if training.group_by_length and not fixed_length else None,
         eval_order=order,
     )
     if not training.progress_bar:

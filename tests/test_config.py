@@ -132,3 +132,27 @@ def test_every_bundled_spec_recipe_exists():
 def test_unknown_recipe_lists_bundled_ones():
     with pytest.raises(ConfigError, match=r"unknown recipe 'jglue/nope'; available: .*jglue/jsts"):
         recipe_path("jglue/nope")
+
+
+# --- recipes laid under what the caller set (jbert.config.with_recipe) -------------------------
+
+
+def test_recipe_goes_under_the_given_keys(tmp_path):
+    from jbert.config import with_recipe
+
+    recipe = write(tmp_path, "encoding:\n  max_length: 384\ntraining:\n  epochs: 4\n  seed: 1\n")
+    cfg = build_config(flags={"training.seed": 42})  # 42 is the default, but it was given
+    cfg.training.learning_rate = 1e-4  # plain Python assignment counts as given too
+    layered = with_recipe(cfg, recipe)
+    assert layered.encoding.max_length == 384 and layered.training.epochs == 4.0  # from the recipe
+    assert layered.training.seed == 42 and layered.training.learning_rate == 1e-4  # the caller's
+    assert with_recipe(layered, recipe).to_dict() == layered.to_dict()  # applying twice changes nothing
+    assert with_recipe(cfg, None) is cfg
+
+
+def test_bundled_recipe_by_name_and_unknown_name():
+    from jbert.config import with_recipe
+
+    assert with_recipe(JbertConfig(), "jglue/jsquad").encoding.max_length == 384
+    with pytest.raises(ConfigError, match="unknown recipe 'jglue/nope'; available: .*jglue/jsts"):
+        with_recipe(JbertConfig(), "jglue/nope")

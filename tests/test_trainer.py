@@ -20,11 +20,9 @@ class _Tok:
     pad_token_id = 0
 
 
-class _Head:
-    """The only thing the trainer asks of a head: its collator."""
-
-    def collator(self, tokenizer, pad_to_multiple_of=None):
-        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+def _collator():
+    """The trainer takes any collator: no head, no task."""
+    return PaddingCollator(_Tok())
 
 
 def features(n=32, seed=0, labels=True):
@@ -77,7 +75,7 @@ def test_precision_never_picks_half_precision_on_cpu(monkeypatch):
 
 def test_fit_evaluates_every_epoch_and_logs(tmp_path):
     feats = features()
-    result = fit(tiny_model(), _Head(), _Tok(), feats, feats, training=TRAINING, output_dir=tmp_path,
+    result = fit(tiny_model(), _collator(), feats, feats, training=TRAINING, output_dir=tmp_path,
                  metrics_fn=accuracy(feats), primary_metric="accuracy")
     assert [h["epoch"] for h in result.history] == [1.0, 2.0, 3.0]
     assert {"loss", "accuracy"} <= set(result.metrics)
@@ -94,7 +92,7 @@ def test_final_outputs_are_in_dataset_order_even_with_length_grouping(tmp_path):
     feats = features()
     model = tiny_model()
     training = replace(TRAINING, epochs=1, group_by_length=True, eval_batch_size=5)
-    result = fit(model, _Head(), _Tok(), feats, feats, training=training, output_dir=tmp_path,
+    result = fit(model, _collator(), feats, feats, training=training, output_dir=tmp_path,
                  metrics_fn=accuracy(feats), primary_metric="accuracy")
     model.eval()
     with torch.inference_mode():
@@ -106,14 +104,14 @@ def test_final_outputs_are_in_dataset_order_even_with_length_grouping(tmp_path):
 def test_metrics_without_labels_in_the_eval_features(tmp_path):
     # QA-style eval windows carry no targets; the task metrics must still be computed.
     feats = features()
-    result = fit(tiny_model(), _Head(), _Tok(), feats, features(labels=False), training=replace(TRAINING, epochs=1),
+    result = fit(tiny_model(), _collator(), feats, features(labels=False), training=replace(TRAINING, epochs=1),
                  output_dir=tmp_path, metrics_fn=accuracy(feats), primary_metric="accuracy")
     assert "accuracy" in result.metrics and "loss" not in result.metrics
     assert [h["accuracy"] for h in result.history] == [result.metrics["accuracy"]]
 
 
 def test_max_steps_and_no_validation(tmp_path):
-    result = fit(tiny_model(), _Head(), _Tok(), features(), None, training=replace(TRAINING, max_steps=3),
+    result = fit(tiny_model(), _collator(), features(), None, training=replace(TRAINING, max_steps=3),
                  output_dir=tmp_path)
     assert result.global_step == 3
     assert result.history == [] and "train_loss" in result.metrics
@@ -122,7 +120,7 @@ def test_max_steps_and_no_validation(tmp_path):
 def test_early_stopping(tmp_path):
     feats = features()
     training = replace(TRAINING, epochs=10, early_stopping_patience=2)
-    result = fit(tiny_model(), _Head(), _Tok(), feats, feats, training=training, output_dir=tmp_path,
+    result = fit(tiny_model(), _collator(), feats, feats, training=training, output_dir=tmp_path,
                  metrics_fn=lambda outputs: {"flat": 0.5}, primary_metric="flat")
     assert len(result.history) == 3  # one best, then two without improvement
 
@@ -130,7 +128,7 @@ def test_early_stopping(tmp_path):
 def test_primary_metric_missing_from_the_metrics(tmp_path):
     feats = features()
     with pytest.raises(ConfigError, match=r"primary metric 'f1' is not among the metrics computed \(accuracy, loss"):
-        fit(tiny_model(), _Head(), _Tok(), feats, feats, training=replace(TRAINING, max_steps=1),
+        fit(tiny_model(), _collator(), feats, feats, training=replace(TRAINING, max_steps=1),
             output_dir=tmp_path, metrics_fn=accuracy(feats), primary_metric="f1")
 
 
@@ -149,8 +147,8 @@ def test_gradient_accumulation_matches_the_large_batch(tmp_path):
     """2 x 4 accumulated = one batch of 8: the per-batch mean loss must be divided by the steps."""
     feats = features()
     big, accumulated = tiny_model(dropout=0.0), tiny_model(dropout=0.0)
-    fit(big, _Head(), _Tok(), feats, None, training=replace(TRAINING, epochs=1), output_dir=tmp_path / "a")
-    fit(accumulated, _Head(), _Tok(), feats, None, output_dir=tmp_path / "b",
+    fit(big, _collator(), feats, None, training=replace(TRAINING, epochs=1), output_dir=tmp_path / "a")
+    fit(accumulated, _collator(), feats, None, output_dir=tmp_path / "b",
         training=replace(TRAINING, epochs=1, batch_size=4, gradient_accumulation_steps=2))
     expected, got = big.state_dict(), accumulated.state_dict()
     assert all(torch.allclose(expected[k], got[k], atol=1e-5) for k in expected)
@@ -172,14 +170,14 @@ def test_resume_ends_with_the_same_weights(tmp_path):
     feats = features()
     training = replace(TRAINING, epochs=3, group_by_length=True)  # 4 steps per epoch
     straight = tiny_model()
-    fit(straight, _Head(), _Tok(), feats, None, training=training, output_dir=tmp_path / "a")
+    fit(straight, _collator(), feats, None, training=training, output_dir=tmp_path / "a")
 
     interrupted = tiny_model()
-    first = fit(interrupted, _Head(), _Tok(), feats, None, training=training, output_dir=tmp_path / "b",
+    first = fit(interrupted, _collator(), feats, None, training=training, output_dir=tmp_path / "b",
                 callbacks=[_Interrupt(6)])
     assert first.global_step == 6
     resumed = tiny_model(seed=123)  # different init: everything must come from the checkpoint
-    second = fit(resumed, _Head(), _Tok(), feats, None, training=replace(training, resume=True),
+    second = fit(resumed, _collator(), feats, None, training=replace(training, resume=True),
                  output_dir=tmp_path / "b")
     assert second.global_step == 12
     expected, got = straight.state_dict(), resumed.state_dict()
@@ -188,7 +186,7 @@ def test_resume_ends_with_the_same_weights(tmp_path):
 
 
 def test_resume_without_checkpoint_starts_from_scratch(tmp_path):
-    result = fit(tiny_model(), _Head(), _Tok(), features(), None,
+    result = fit(tiny_model(), _collator(), features(), None,
                  training=replace(TRAINING, max_steps=2, resume=True), output_dir=tmp_path)
     assert result.global_step == 2
 
@@ -199,8 +197,8 @@ def test_cpu_training_uses_the_fast_dropout_unless_switched_off(tmp_path):
     from jbert.cpu_ops import FastDropout
 
     fast, plain = tiny_model(), tiny_model()
-    fit(fast, _Head(), _Tok(), features(), None, training=replace(TRAINING, max_steps=1), output_dir=tmp_path / "a")
-    fit(plain, _Head(), _Tok(), features(), None, output_dir=tmp_path / "b",
+    fit(fast, _collator(), features(), None, training=replace(TRAINING, max_steps=1), output_dir=tmp_path / "a")
+    fit(plain, _collator(), features(), None, output_dir=tmp_path / "b",
         training=replace(TRAINING, max_steps=1, cpu_fast_dropout=False))
     assert any(isinstance(m, FastDropout) for m in fast.modules())
     assert not any(isinstance(m, FastDropout) for m in plain.modules())

@@ -10,8 +10,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
-from jbert.config import JbertConfig, build_config, recipe_path
-from jbert.tasks import load_spec
+from jbert.config import JbertConfig, build_config
 
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
@@ -28,7 +27,7 @@ def finetune(
     train: Path | None = typer.Option(None, "--train", help="Training file."),
     valid: Path | None = typer.Option(None, "--valid", help="Validation file (scored every epoch)."),
     jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (default: the task's bundled recipe)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over the task's bundled recipe."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.06"),
     epochs: float | None = typer.Option(None, "--epochs", help="Training epochs."),
     max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps."),
@@ -66,17 +65,10 @@ def finetune(
         "training.precision": precision,
         "training.resume": resume or None,
     }
-    cfg = build_config(_recipe(task, config), flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
+    # the task's bundled recipe is laid under this by the core (jbert.api), for Python callers too
+    cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
     metrics = api.finetune(cfg)
     _summary(cfg, metrics)
-
-
-def _recipe(task: str, config: Path | None) -> Path | None:
-    """--config, else the task spec's bundled recipe (if it names one)."""
-    if config is not None:
-        return config
-    spec = load_spec(task)
-    return recipe_path(spec.recipe) if spec.recipe else None
 
 
 def _plain(value: Any) -> Any:

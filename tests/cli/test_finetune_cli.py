@@ -254,7 +254,7 @@ def test_missing_config_file(jsts_args, tmp_path):
 def test_output_already_holds_a_model(jsts_args, tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / CONFIG_FILE).write_text("spec: {}\n")
-    fails_with(finetune(*jsts_args), f"{tmp_path / 'out'} already holds a fine-tuned model")
+    fails_with(finetune(*jsts_args), f"{tmp_path / 'out'} already holds a trained model")
 
 
 def test_half_precision_on_cpu_is_refused(jsts_args, monkeypatch):

@@ -1,0 +1,85 @@
+"""The one training core, task-free: what fine-tuning (a head's model and collator) and pre-training
+(a masked-LM model and collator) share around the loop in ``jbert.trainer``.
+
+    output directory checks -> TrainingArguments -> tokenizer -> seeded model -> fit -> rank-0 save
+
+Per-node work (encoding, tokenizing a corpus) runs under ``args.main_process_first(local=True)``
+so ranks under ``accelerate launch`` do it once; only the process with ``args.should_save`` writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jbert.config import ModelConfig, TrainingConfig
+from jbert.errors import ConfigError
+from jbert.modeling import quiet_weight_saving
+from jbert.tokenization import load_tokenizer
+from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
+
+__all__ = ["CACHE", "Run", "fit", "finish_run", "load_model", "prepare_output_dir", "start_run"]
+
+CACHE = ".encoded"  # OUTPUT/.encoded: per-node caches, removed once the run is saved
+
+
+@dataclass
+class Run:
+    """One training run's output directory, TrainingArguments and tokenizer."""
+
+    out: Path
+    args: Any  # transformers.TrainingArguments
+    tokenizer: Any
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out / CACHE
+
+
+def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, primary_metric: str | None,
+              marker: str) -> Run:
+    """Check the output directory (``marker``: the file a finished run writes last), build the
+    TrainingArguments and load the model's fast tokenizer."""
+    out = Path(training.output_dir)
+    prepare_output_dir(out, training, marker)
+    args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
+    return Run(out, args, load_tokenizer(model_path))
+
+
+def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
+    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume."""
+    if training.resume:
+        return
+    if (out / marker).is_file():
+        raise ConfigError(f"{out} already holds a trained model; choose another --output or remove it")
+    checkpoints = out / CHECKPOINTS
+    if checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*")):
+        raise ConfigError(f"{out} holds checkpoints of an unfinished run: add --resume to continue it, "
+                          "or choose another --output")
+    (out / TRAIN_LOG).unlink(missing_ok=True)
+
+
+def load_model(factory: Callable[..., Any], model: ModelConfig, seed: int) -> Any:
+    """``factory(name_or_path, **kwargs)`` (a head's ``model``, ``AutoModelForMaskedLM.from_pretrained``);
+    seeded first, because a new head's random init must repeat run to run."""
+    from transformers import set_seed
+
+    set_seed(seed)
+    kwargs = {"attn_implementation": model.attn_implementation} if model.attn_implementation else {}
+    try:
+        with quiet_weight_saving():
+            return factory(model.name_or_path, **kwargs)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = " (try --set model.attn_implementation=eager)" if "attn" in reason.lower() else ""
+        raise ConfigError(f"cannot load model {model.name_or_path!r}: {reason}{hint}") from exc
+
+
+def finish_run(run: Run, result: FitResult, save: Callable[[Path], None]) -> None:
+    """Rank 0 only: ``save(out)`` writes the model directory, then the per-node caches go."""
+    if result.is_main_process:
+        save(run.out)
+        shutil.rmtree(run.cache_dir, ignore_errors=True)
