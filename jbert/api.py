@@ -32,3 +32,19 @@ def predict(cfg: Any) -> Any:
     from jbert.inference import run_predict
 
     return run_predict(cfg)
+
+
+def pretrain(cfg: Any) -> Any:
+    """Masked-LM pre-training (from ``jbert model init``) or continued pre-training of ``cfg.model`` on
+    ``cfg.corpus`` (a ``jbert.pretraining.PretrainConfig``); writes a plain model directory and returns
+    the final held-out metrics (mlm_loss, perplexity, accuracy)."""
+    from jbert.pretraining.run import run_pretrain
+
+    return run_pretrain(cfg)
+
+
+def fill_mask(model_dir: Any, text: str, top_k: int = 5) -> Any:
+    """Top-k fillers (token, score, sequence) for each mask token of ``text``."""
+    from jbert.pretraining.fill_mask import fill_mask as fill
+
+    return fill(model_dir, text, top_k)

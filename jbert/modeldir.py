@@ -91,12 +91,7 @@ def save_finetuned(
 
     ``state_dict``: the full weights when ``model`` holds only this rank's shard (FSDP, ZeRO-3)."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    # A stale config from an earlier run would make a half-rewritten directory look complete.
-    (path / CONFIG_FILE).unlink(missing_ok=True)
-    with quiet_weight_saving():
-        model.save_pretrained(path, state_dict=state_dict)
-    tokenizer.save_pretrained(path)
+    save_model_files(path, model, tokenizer, state_dict, marker=CONFIG_FILE)
     if metrics is not None:
         write_metrics_json(path / METRICS_FILE, metrics)
     document = {
@@ -108,6 +103,17 @@ def save_finetuned(
     }
     with atomic_output(path / CONFIG_FILE) as stream:
         stream.write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+
+def save_model_files(path: Path, model: Any, tokenizer: Any, state_dict: dict | None, marker: str) -> None:
+    """Weights and portable tokenizer files (fine-tuned and pre-trained directories alike). ``marker``,
+    the file the caller writes last, is removed first: a stale one from an earlier run would make a
+    half-rewritten directory look complete."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / marker).unlink(missing_ok=True)
+    with quiet_weight_saving():
+        model.save_pretrained(path, state_dict=state_dict)
+    tokenizer.save_pretrained(path)
 
 
 def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list[str] | None, dict | None]:

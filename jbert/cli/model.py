@@ -1,4 +1,5 @@
-"""`jbert model ...`: model utilities. `jbert model init` builds a random BERT for a tokenizer."""
+"""`jbert model ...`: model utilities. `jbert model init` builds a random BERT for a tokenizer;
+`jbert model fill-mask` prints the top fillers of a masked-LM model."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from jbert import api
 from jbert.cli._app import app, cli_errors, echo
 from jbert.modeling import SIZES
 
-model_app = typer.Typer(help="Model utilities (random initialisation).", no_args_is_help=True)
+model_app = typer.Typer(help="Model utilities (random initialisation, fill-mask).", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 
 
@@ -28,3 +30,17 @@ def init(
     out = init_model(tokenizer, size, output, masked_lm=masked_lm, seed=seed)
     layers, hidden, heads, _ = SIZES[size]
     echo(f"random {size} BERT (L{layers}/H{hidden}/A{heads}) written to {out}")
+
+
+@model_app.command("fill-mask")
+@cli_errors
+def fill_mask(
+    text: str = typer.Argument(..., help='Text with [MASK], e.g. "東北大学で[MASK]の研究をしています。"'),
+    model: Path = typer.Option(..., "--model", "-m", help="Model directory with a masked-LM head."),
+    top_k: int = typer.Option(5, "--top-k", help="Fillers shown per mask."),
+) -> None:
+    """Print the top-k fillers for each [MASK] with their probabilities."""
+    for n, fillers in enumerate(api.fill_mask(model, text, top_k), start=1):
+        echo(f"[MASK] #{n}")
+        for f in fillers:
+            echo(f"  {f.score:.4f}  {f.token:<12} {f.sequence}")

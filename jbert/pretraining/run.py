@@ -1,0 +1,127 @@
+"""The pre-training flow behind ``jbert.api.pretrain``:
+
+corpus files -> documents -> tokens -> packed blocks (``jbert.pretraining.corpus``, once per node)
+-> masked-LM model -> training core (``jbert.training``) -> a plain model directory.
+
+The output loads with ``AutoModelForMaskedLM`` and ``pipeline("fill-mask")``, and ``jbert finetune
+--model OUTPUT`` starts from it. ``jbert_pretrain.yaml`` (config, corpus statistics, tokenizer
+fingerprint) is written last: without it the directory is an unfinished run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jbert import __version__
+from jbert.config import with_recipe
+from jbert.errors import ConfigError
+from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
+from jbert.pretraining import corpus as C
+from jbert.pretraining.config import RECIPE, PretrainConfig
+from jbert.pretraining.masking import MlmCollator, mask_fixed
+from jbert.training import Run, finish_run, fit, load_model, start_run
+from jbert.writers import atomic_output, write_metrics_json
+
+logger = logging.getLogger(__name__)
+PRETRAIN_FILE = "jbert_pretrain.yaml"
+
+
+def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
+    """Pre-train ``cfg.model`` on ``cfg.corpus``; write the output directory; return the final
+    held-out metrics (mlm_loss, perplexity, accuracy) or the training loss without a held-out set."""
+    _check_required(cfg)
+    cfg = with_recipe(cfg, RECIPE)
+    has_eval = bool(cfg.corpus.valid) or cfg.corpus.valid_fraction > 0
+    run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
+                    marker=PRETRAIN_FILE)
+    _check_tokenizer(run.tokenizer, cfg)
+    with run.args.main_process_first(local=True, desc="tokenizing the corpus"):
+        train, valid, stats = build_blocks(cfg, run)
+    from transformers import AutoModelForMaskedLM
+
+    model = load_model(AutoModelForMaskedLM.from_pretrained, cfg.model, cfg.training.seed)
+    collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word")
+    result = fit(model, collator, train, valid, training=cfg.training, output_dir=run.out,
+                 metrics_fn=mlm_metrics if valid is not None else None, primary_metric="mlm_loss" if valid else None,
+                 args=run.args, fixed_length=True, preprocess_logits=masked_counts)
+
+    def save(out: Path) -> None:
+        save_model_files(out, model, run.tokenizer, result.state_dict, marker=PRETRAIN_FILE)
+        write_metrics_json(out / METRICS_FILE, {"final": result.metrics, "history": result.history,
+                                                "global_step": result.global_step, "corpus": stats})
+        document = {"jbert_version": __version__, **cfg.to_dict(), "corpus_stats": stats,
+                    "tokenizer": tokenizer_fingerprint(cfg.model.name_or_path)}
+        with atomic_output(out / PRETRAIN_FILE) as stream:
+            stream.write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+    finish_run(run, result, save)
+    return result.metrics
+
+
+def _check_required(cfg: PretrainConfig) -> None:
+    missing = [flag for flag, value in (("CORPUS", cfg.corpus.files), ("--model", cfg.model.name_or_path),
+                                        ("--output", cfg.training.output_dir)) if not value]
+    if missing:
+        raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert pretrain corpus.txt --model DIR --output DIR`")
+
+
+def _check_tokenizer(tokenizer: Any, cfg: PretrainConfig) -> None:
+    if tokenizer.mask_token_id is None:
+        raise ConfigError(f"the tokenizer of {cfg.model.name_or_path} has no mask token: it cannot pre-train a masked LM")
+    if tokenizer.cls_token_id is None or tokenizer.sep_token_id is None:
+        raise ConfigError(f"the tokenizer of {cfg.model.name_or_path} lacks [CLS]/[SEP] (cls_token/sep_token)")
+
+
+def build_blocks(cfg: PretrainConfig, run: Run) -> tuple[Any, Any, dict[str, int]]:
+    """(train blocks, held-out blocks masked once or None, statistics); cached Arrow tables."""
+    c, tok = cfg.corpus, run.tokenizer
+    tokenizer_dir = str(cfg.model.name_or_path)
+    C.tokenizer_for(tokenizer_dir, loaded=tok)  # this process tokenizes with the tokenizer it has
+    docs = C.tokenize(C.load_documents(c.files, c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
+    valid_docs = None
+    if c.valid:
+        valid_docs = C.tokenize(C.load_documents([c.valid], c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
+    elif c.valid_fraction > 0:
+        if len(docs) < 2:
+            raise ConfigError("the corpus has one document: nothing to hold out; pass --valid FILE or --valid 0")
+        held = max(1, round(len(docs) * c.valid_fraction))
+        split = docs.train_test_split(test_size=held, seed=cfg.training.seed, shuffle=True)
+        docs, valid_docs = split["train"], split["test"]
+    length = cfg.encoding.max_length
+    train = C.pack(docs, length, tok.cls_token_id, tok.sep_token_id, c.num_proc)
+    valid = None
+    if valid_docs is not None:
+        valid = C.pack(valid_docs, length, tok.cls_token_id, tok.sep_token_id, c.num_proc).map(
+            mask_fixed, batched=True, with_indices=True, remove_columns=["word_starts"], desc="masking held-out",
+            fn_kwargs={"seed": cfg.training.seed, "probability": cfg.mlm.probability,
+                       "whole_word": cfg.mlm.masking == "whole-word", "mask_id": tok.mask_token_id,
+                       "vocab_size": len(tok)})
+    stats = {"documents": len(docs), "train_blocks": len(train), "valid_blocks": len(valid) if valid else 0,
+             "max_length": length}
+    logger.info("corpus: %s", stats)
+    return train, valid, stats
+
+
+def masked_counts(logits: Any, labels: Any) -> Any:
+    """Per row [summed cross-entropy, correct, masked tokens] over the masked positions: what the
+    held-out metrics need, instead of ``[batch, seq, vocab]`` logits."""
+    import torch
+
+    logits = logits[0] if isinstance(logits, (tuple, list)) else logits
+    masked = labels != -100
+    loss = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels, reduction="none",
+                                             ignore_index=-100)
+    correct = (logits.argmax(-1) == labels) & masked
+    return torch.stack([loss.sum(1), correct.sum(1).float(), masked.sum(1).float()], dim=1)
+
+
+def mlm_metrics(counts: Any) -> dict[str, float]:
+    """Token-weighted masked-LM loss, its perplexity and masked-token accuracy over the held-out set."""
+    loss, correct, total = (float(x) for x in counts.sum(0))
+    mlm_loss = loss / max(total, 1.0)
+    return {"mlm_loss": mlm_loss, "perplexity": math.exp(min(mlm_loss, 50.0)), "accuracy": correct / max(total, 1.0)}
