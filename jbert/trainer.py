@@ -81,6 +81,22 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return super().__iter__()
 
 
+class EpochRandomSampler(torch.utils.data.Sampler):
+    """A shuffle drawn from ``seed + epoch`` (not from the global RNG), so a resumed run replays it."""
+
+    def __init__(self, size: int, seed: int):
+        self.size, self.seed, self.epoch = size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed + self.epoch)).tolist())
+
+
 class _JbertTrainer(Trainer):
     def __init__(self, *args: Any, train_lengths: list[int] | None = None,
                  eval_order: np.ndarray | None = None, **kwargs: Any):
@@ -105,7 +121,7 @@ class _JbertTrainer(Trainer):
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         if self.train_lengths is None:
-            return super()._get_train_sampler(train_dataset)
+            return EpochRandomSampler(len(self.train_dataset if train_dataset is None else train_dataset), self.args.seed)
         batch = self.args.train_batch_size * self.args.gradient_accumulation_steps
         return EpochLengthGroupedSampler(batch, self.train_lengths, self.args.seed)
 

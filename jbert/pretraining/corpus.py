@@ -29,7 +29,7 @@ _TOKENIZERS: dict[str, Any] = {}  # per process: tokenizer directory -> loaded t
 
 def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir: str | None) -> Any:
     """All documents of ``files`` as one Arrow-backed ``datasets.Dataset`` (columns text, line, file)."""
-    from datasets import Dataset
+    from datasets import Dataset, Features, Value
     from datasets.exceptions import DatasetGenerationError
 
     if not files:
@@ -40,15 +40,18 @@ def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir
         if not path.is_file():
             raise DataFormatError(path, None, "corpus file not found", "check the path")
         stats.append((str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns))
+    # datasets cannot build an empty table; reading up to the first document is cheap
+    if next(_generate([s[0] for s in stats], field, mode), None) is None:
+        raise DataFormatError(", ".join(files), None, "the corpus has no text", "pass files with text in them")
     key = _digest("documents", stats, field, mode)
     try:
         docs = Dataset.from_generator(_generate, gen_kwargs={"files": [s[0] for s in stats], "field": field,
-                                                             "mode": mode}, cache_dir=cache_dir, fingerprint=key)
+                                                             "mode": mode}, cache_dir=cache_dir, fingerprint=key,
+                                      features=Features({"text": Value("string"), "line": Value("int64"),
+                                                         "file": Value("string")}))
     except DatasetGenerationError as exc:  # datasets wraps what the generator raised
         cause = exc.__cause__
         raise (cause if isinstance(cause, JbertError) else exc) from None
-    if len(docs) == 0:
-        raise DataFormatError(", ".join(files), None, "the corpus has no text", "pass files with text in them")
     return docs
 
 

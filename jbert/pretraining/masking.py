@@ -13,11 +13,14 @@ Token masking is the same with every token its own word.
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
+from transformers import TrainerCallback
 
 LABEL_PAD = -100
 
@@ -67,12 +70,15 @@ def mask_tokens(input_ids: torch.Tensor, word_starts: torch.Tensor, *, probabili
 
 
 class MlmCollator:
-    """Blocks -> padded batch with fresh masks (drawn from torch's global RNG, which the Trainer seeds
-    and restores on resume). Features that already carry ``labels`` (the held-out set, masked once
-    with a fixed seed) are only padded."""
+    """Blocks -> padded batch with fresh masks. The masks of a batch are drawn from its own generator,
+    seeded by (seed, epoch, the blocks' ``index``): not from the global RNG, whose state at a
+    checkpoint is off by the batch the data loader has already fetched ahead, so a resumed run would
+    mask differently. Features that already carry ``labels`` (the held-out set, masked once with a
+    fixed seed) are only padded. ``MaskEpoch`` keeps ``epoch`` current."""
 
     def __init__(self, tokenizer: Any, probability: float = 0.15, whole_word: bool = True,
-                 pad_to_multiple_of: int | None = None):
+                 pad_to_multiple_of: int | None = None, seed: int = 0):
+        self.seed, self.epoch = seed, 0
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.mask_id, self.vocab_size = tokenizer.mask_token_id, len(tokenizer)
         self.probability, self.whole_word = probability, whole_word
@@ -89,8 +95,38 @@ class MlmCollator:
         else:
             starts = _pad([f["word_starts"] for f in features], width, -1)
             ids, labels = mask_tokens(ids, starts, probability=self.probability, whole_word=self.whole_word,
-                                      mask_id=self.mask_id, vocab_size=self.vocab_size)
+                                      mask_id=self.mask_id, vocab_size=self.vocab_size,
+                                      generator=self._generator([f.get("index", -1) for f in features]))
         return {"input_ids": ids, "attention_mask": attention, "labels": labels}
+
+
+    def _generator(self, indices: list[int]) -> torch.Generator:
+        key = np.array([self.seed, self.epoch, *indices], dtype=np.int64).tobytes()
+        return torch.Generator().manual_seed(zlib.crc32(key) * 65_537 + len(indices))
+
+
+class MaskEpoch(TrainerCallback):
+    """Tells the collator the epoch, so each epoch draws new masks for the same blocks."""
+
+    def __init__(self, collator: MlmCollator):
+        self.collator = collator
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # state.epoch is fractional (resumed mid-epoch: 2.5 -> epoch 2); guard 2.9999999 at a boundary
+        self.collator.epoch = math.floor((state.epoch or 0) + 1e-6)
+
+
+class IndexedBlocks(torch.utils.data.Dataset):
+    """The training blocks with their position, which seeds their masks (``MlmCollator``)."""
+
+    def __init__(self, blocks: Any):
+        self.blocks = blocks
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __getitem__(self, i: int) -> dict:
+        return {**self.blocks[int(i)], "index": int(i)}
 
 
 def _pad(rows: Sequence[Sequence[int]], width: int, value: int) -> torch.Tensor:

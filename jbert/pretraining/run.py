@@ -23,7 +23,7 @@ from jbert.errors import ConfigError
 from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
-from jbert.pretraining.masking import MlmCollator, mask_fixed
+from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
@@ -45,8 +45,9 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     from transformers import AutoModelForMaskedLM
 
     model = load_model(AutoModelForMaskedLM.from_pretrained, cfg.model, cfg.training.seed)
-    collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word")
-    result = fit(model, collator, train, valid, training=cfg.training, output_dir=run.out,
+    collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word",
+                           seed=cfg.training.seed)
+    result = fit(model, collator, IndexedBlocks(train), valid, callbacks=[MaskEpoch(collator)], training=cfg.training, output_dir=run.out,
                  metrics_fn=mlm_metrics if valid is not None else None, primary_metric="mlm_loss" if valid else None,
                  args=run.args, fixed_length=True, preprocess_logits=masked_counts)
 
