@@ -125,8 +125,8 @@ def test_bad_corpus_line_is_reported_with_file_and_line(tiny_model_dir, tmp_path
     assert not (tmp_path / "o" / PRETRAIN_FILE).exists()
 
 
-def test_missing_model_and_corpus_file(corpus, tmp_path):
+def test_missing_model_and_corpus_file(corpus, tiny_model_dir, tmp_path):
     result = cli("pretrain", corpus, "--output", tmp_path / "o")
     assert result.exit_code == 1 and "missing --model" in result.output
-    result = cli("pretrain", tmp_path / "nope.txt", "--model", "x", "--output", tmp_path / "o")
+    result = cli("pretrain", tmp_path / "nope.txt", "--model", tiny_model_dir, "--output", tmp_path / "o")
     assert result.exit_code == 1 and "nope.txt: corpus file not found" in result.output
