@@ -221,3 +221,32 @@ def test_accelerate_configs_load(config: Path) -> None:
 def test_summary_printed_once_by_rank_zero(runs: dict) -> None:
     for name in ("one", "two"):
         assert runs[name][1].count("fine-tuned model written to") == 1, name
+
+
+# --- jbert pretrain under accelerate launch -------------------------------------------------------
+
+
+@slow
+def test_pretrain_two_processes(work: dict[str, Path], tiny_model_dir: Path) -> None:
+    """Two CPU ranks pre-train together: 96 blocks at 2 x 8 = 6 steps (a rank training alone would take
+    12), the corpus is tokenized once (rank 0 under main_process_first; rank 1 reads the Arrow cache),
+    and rank 0 alone writes one model directory that loads as a masked LM."""
+    from transformers import AutoModelForMaskedLM
+
+    corpus = work["root"] / "pretrain-corpus.txt"
+    lines = (REPO / "data" / "sample" / "corpus.txt").read_text(encoding="utf-8").splitlines()
+    corpus.write_text("\n".join(lines[:1000]) + "\n", encoding="utf-8")
+    out = work["root"] / "pretrained"
+    args = ["-v", "pretrain", str(corpus), "--model", str(tiny_model_dir), "--output", str(out), "--epochs", "1",
+            "--batch-size", "8", "--max-length", "128", "--valid", "0", "--set", "training.progress_bar=false",
+            "--set", f"corpus.cache_dir={work['root'] / 'cache'}"]
+    log = _launch(args, env={"ACCELERATE_USE_CPU": None, "DATASETS_VERBOSITY": "info"})
+    finished = [r for r in _log_rows(out) if "train_runtime" in r]
+    blocks = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["corpus"]["train_blocks"]
+    assert len(finished) == 1 and finished[0]["step"] == -(-blocks // 16), (blocks, finished)
+    assert log.count("pre-trained model written to") == 1
+    # rank 0 reads and tokenizes the corpus; rank 1 then loads both Arrow tables from the cache
+    assert log.count("INFO datasets.builder: Generating train split") == 1, log[-3000:]
+    assert log.count("INFO datasets.arrow_dataset: Caching processed dataset") == 2  # tokens, blocks
+    assert log.count("INFO datasets.arrow_dataset: Loading cached processed dataset") == 2
+    assert AutoModelForMaskedLM.from_pretrained(out).config.vocab_size > 0
