@@ -24,6 +24,7 @@ from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
+from jbert.pretraining.sparse_head import use_sparse_head
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
@@ -45,6 +46,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     from transformers import AutoModelForMaskedLM
 
     model = load_model(AutoModelForMaskedLM.from_pretrained, cfg.model, cfg.training.seed)
+    use_sparse_head(model)
     collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word",
                            seed=cfg.training.seed)
     result = fit(model, collator, IndexedBlocks(train), valid, callbacks=[MaskEpoch(collator)], training=cfg.training, output_dir=run.out,
