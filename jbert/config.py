@@ -22,6 +22,7 @@ import yaml
 
 from jbert.errors import ConfigError
 from jbert.precision import PRECISIONS  # one list for training and inference
+from jbert.readers.iob import check_iob_mode
 from jbert.resources import resource_dir
 from jbert.tasks import ROLES
 
@@ -44,6 +45,7 @@ class DataConfig:
     train: str | None = None
     valid: str | None = None
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
+    iob: str = "repair"  # an I-X that continues no entity: repair (starts one, as conlleval) | strict (error)
 
 
 @dataclass
@@ -121,6 +123,7 @@ class JbertConfig:
             raise ConfigError("training.epochs must be > 0 (or set training.max_steps)")
         if not 0 <= t.warmup_ratio < 1:
             raise ConfigError(f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio}")
+        check_iob_mode(self.data.iob)
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
             raise ConfigError(f"task.columns: unknown role(s) {bad_roles}; valid: {', '.join(ROLES)}")

@@ -28,7 +28,7 @@ from jbert.modeldir import (
     tokenizer_fingerprint,
 )
 from jbert.modeling import quiet_weight_saving
-from jbert.readers import read
+from jbert.readers import read_examples as read_all
 from jbert.tasks import TaskSpec, jglue_file, load_spec
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, fit, training_arguments
@@ -43,8 +43,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     spec = resolve_spec(cfg)
     out = Path(cfg.training.output_dir)
     train_path, valid_path = resolve_data_files(cfg.data, spec)
-    train_ex = read_examples(train_path, spec)
-    valid_ex = read_examples(valid_path, spec) if valid_path else []
+    train_ex = read_examples(train_path, spec, cfg.data.iob)
+    valid_ex = read_examples(valid_path, spec, cfg.data.iob) if valid_path else []
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
@@ -106,8 +106,9 @@ def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | N
     return train, valid
 
 
-def read_examples(path: Path, spec: TaskSpec) -> list[Example]:
-    examples = list(read(path, spec))
+def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Example]:
+    """Every example of the file; rows that cannot be read fail together, in one error."""
+    examples = read_all(path, spec, iob=iob)
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples

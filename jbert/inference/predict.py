@@ -76,7 +76,7 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
         _progress(cfg) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
-            items = read_items(path, ft.spec, reader, skip)
+            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob)
             for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
                 rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
                 if len(cfg.inputs) > 1:
