@@ -32,3 +32,12 @@ def predict(cfg: Any) -> Any:
     from jbert.inference import run_predict
 
     return run_predict(cfg)
+
+
+def check_data(cfg: Any) -> Any:
+    """Every problem of the task's train/valid files at once, with statistics (``jbert data check``):
+    ``cfg`` is a ``JbertConfig`` as for ``finetune`` (``model.name_or_path`` adds token lengths);
+    returns a ``jbert.datacheck.DataReport`` (``report.errors`` > 0: finetune would stop)."""
+    from jbert.datacheck import check_data as run_check
+
+    return run_check(cfg)

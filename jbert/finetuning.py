@@ -12,14 +12,15 @@ import logging
 import pickle
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from jbert.config import DataConfig, JbertConfig, TrainingConfig
+from jbert.config import JbertConfig, TrainingConfig
 from jbert.data import Example
+from jbert.datafiles import make_head, resolve_data_files, resolve_spec  # noqa: F401 (re-exported)
 from jbert.errors import ConfigError, DataFormatError
-from jbert.heads import EncodeOptions, EncodeStats, Feature, Head, get_head
+from jbert.heads import EncodeOptions, EncodeStats, Feature, Head
 from jbert.modeldir import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -29,7 +30,7 @@ from jbert.modeldir import (
 )
 from jbert.modeling import quiet_weight_saving
 from jbert.readers import read_examples as read_all
-from jbert.tasks import TaskSpec, jglue_file, load_spec
+from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, fit, training_arguments
 
@@ -85,25 +86,7 @@ def _check_required(cfg: JbertConfig) -> None:
                           "--jglue-dir DIR`")
 
 
-def resolve_spec(cfg: JbertConfig) -> TaskSpec:
-    """The task spec with the config's column and reader overrides applied."""
-    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns)
-    return replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
-
-
 # --- data ------------------------------------------------------------------------------------------
-
-
-def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | None]:
-    """--train/--valid win; otherwise the spec's JGLUE paths under --jglue-dir."""
-    train = Path(data.train) if data.train else jglue_file(spec, data.jglue_dir, "train") if data.jglue_dir else None
-    valid = Path(data.valid) if data.valid else jglue_file(spec, data.jglue_dir, "valid") if data.jglue_dir else None
-    if train is None:
-        raise ConfigError("no training data: pass --train FILE (and --valid FILE), or --jglue-dir DIR for a JGLUE task")
-    for split, path in (("training", train), ("validation", valid)):
-        if path is not None and not path.is_file():
-            raise ConfigError(f"{split} file not found: {path}")
-    return train, valid
 
 
 def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Example]:
@@ -112,13 +95,6 @@ def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Examp
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples
-
-
-def make_head(spec: TaskSpec, train_examples: Sequence[Example]) -> Head:
-    """The spec's head with its labels: the spec's fixed set, else inferred from the training file."""
-    head_cls = get_head(spec.head)
-    labels = list(spec.labels) if spec.labels is not None else head_cls(spec).infer_labels(train_examples)
-    return head_cls(spec, labels)
 
 
 # --- encoding --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -44,6 +44,7 @@ class EncodeStats:
     features: int = 0
     truncated: int = 0  # examples cut by max_length (QA: split into windows instead)
     misaligned: int = 0  # NER entities / QA answers whose boundaries are not token boundaries
+    misaligned_at: list[tuple[str, int]] = field(default_factory=list)  # (source, line) of each of those
 
 
 class Head(ABC):

@@ -43,7 +43,9 @@ class SpanHead(Head):
         for example in examples:
             require_text_pair(example, self.spec.column("text_pair", "context"))
             if train and not example.answers:
-                raise data_error(example, f"question {example.id!r} has no answers", "training/evaluation needs gold answers")
+                raise data_error(
+                    example, f"question {example.id!r} has no answers", "training/evaluation needs gold answers", "missing_label"
+                )
 
     # --- encode -----------------------------------------------------------------------------
     def encode(self, examples: Sequence[Example], tokenizer: Any, options: EncodeOptions) -> list[Feature]:
@@ -81,6 +83,7 @@ class SpanHead(Head):
         if not indices:
             return
         self.stats.misaligned += len(indices)
+        self.stats.misaligned_at += [(examples[i].source, examples[i].line) for i in indices]
         example = examples[indices[0]]
         logger.warning(
             "%d of %d gold answers do not start and end on token boundaries; they are trained as the whole "

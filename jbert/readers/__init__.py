@@ -28,14 +28,17 @@ SHOWN_ERRORS = 5  # rows named in a "N rows cannot be read" message
 
 
 def read_items(
-    path: str | Path, spec: TaskSpec, reader: str | None = None, context: ReadContext | None = None
+    path: str | Path, spec: TaskSpec, reader: str | None = None, context: ReadContext | None = None,
+    warn: bool = True,
 ) -> Iterator[Item]:
     """Examples and RowErrors of ``path`` in file order, read with the spec's reader (or ``reader``;
-    ``-`` reads stdin where supported). Repaired IOB slips are warned about once, at the end."""
+    ``-`` reads stdin where supported). Repaired IOB slips are warned about once, at the end, unless
+    ``warn`` is False (the caller reports ``context.slips`` itself)."""
     _load_builtin_readers()
     read_fn = READERS.get(reader or spec.reader)  # an unknown name fails here, not on first use
     context = context or ReadContext()
-    return _warn_at_end(read_fn(Path(path), spec, context), path, context)
+    items = read_fn(Path(path), spec, context)
+    return _warn_at_end(items, path, context) if warn else items
 
 
 def _warn_at_end(items: Iterator[Item], path: str | Path, context: ReadContext) -> Iterator[Item]:
