@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from jbert.errors import ConfigError
+from jbert.heads.options import DecodingConfig, EncodingConfig
 from jbert.precision import PRECISIONS  # one list for training and inference
 from jbert.readers.iob import check_iob_mode
 from jbert.resources import resource_dir
@@ -46,14 +47,6 @@ class DataConfig:
     valid: str | None = None
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
     iob: str = "repair"  # an I-X that continues no entity: repair (starts one, as conlleval) | strict (error)
-
-
-@dataclass
-class EncodingConfig:
-    max_length: int = 128
-    doc_stride: int = 128
-    n_best_size: int = 20
-    max_answer_length: int = 30
 
 
 @dataclass
@@ -86,6 +79,7 @@ class JbertConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     encoding: EncodingConfig = field(default_factory=EncodingConfig)
+    decoding: DecodingConfig = field(default_factory=DecodingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,8 +107,6 @@ class JbertConfig:
             "training.batch_size": t.batch_size,
             "training.gradient_accumulation_steps": t.gradient_accumulation_steps,
             "training.logging_steps": t.logging_steps,
-            "encoding.max_length": self.encoding.max_length,
-            "encoding.doc_stride": self.encoding.doc_stride,
         }
         for key, value in positive.items():
             if value < 1:
@@ -123,6 +115,8 @@ class JbertConfig:
             raise ConfigError("training.epochs must be > 0 (or set training.max_steps)")
         if not 0 <= t.warmup_ratio < 1:
             raise ConfigError(f"training.warmup_ratio must be in [0, 1), got {t.warmup_ratio}")
+        self.encoding.validate()
+        self.decoding.validate()
         check_iob_mode(self.data.iob)
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
@@ -201,8 +195,13 @@ def merge(cfg: JbertConfig, data: dict[str, Any], source: str) -> None:
             set_dotted(cfg, f"{section}.{key}", value, source=source)
 
 
+# Keys that moved to another section: configs saved by earlier versions still load.
+MOVED_KEYS = {"encoding.n_best_size": "decoding.n_best_size", "encoding.max_answer_length": "decoding.max_answer_length"}
+
+
 def set_dotted(cfg: JbertConfig, key: str, value: Any, source: str = "--set") -> None:
     """Set ``section.field`` (or ``task.columns.ROLE``), checking the key and coercing the type."""
+    key = MOVED_KEYS.get(key, key)
     parts = key.split(".")
     section_names = [f.name for f in fields(cfg)]
     if parts[0] not in section_names:

@@ -6,10 +6,7 @@ spec -> data files -> examples -> head (labels, validation) -> tokenizer -> feat
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import pickle
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -20,6 +17,7 @@ from jbert.config import JbertConfig, TrainingConfig
 from jbert.data import Example
 from jbert.datafiles import make_head, resolve_data_files, resolve_spec  # noqa: F401 (re-exported)
 from jbert.errors import ConfigError, DataFormatError
+from jbert.feature_cache import cache_file, load_features, save_features
 from jbert.heads import EncodeOptions, EncodeStats, Feature, Head
 from jbert.modeldir import (
     CONFIG_FILE,
@@ -108,16 +106,12 @@ def encode_once(args: Any, head: Head, examples: list[Example], tokenizer: Any, 
         return _encode(head, examples, tokenizer, options, split)
     key = {"source": str(source.resolve()), "mtime": source.stat().st_mtime_ns, "spec": head.spec.to_dict(),
            "labels": head.labels, "options": asdict(options), "tokenizer": getattr(tokenizer, "name_or_path", "")}
-    digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    cache = Path(args.output_dir).parent / _CACHE / f"{split}-{digest}.pkl"  # OUTPUT/.encoded/
+    cache = cache_file(Path(args.output_dir).parent / _CACHE, split, key)  # OUTPUT/.encoded/
     with args.main_process_first(local=True, desc=f"encoding {split}"):
         if cache.is_file():
-            return pickle.loads(cache.read_bytes())
+            return load_features(cache)
         features = _encode(head, examples, tokenizer, options, split)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{args.process_index}.tmp")
-        tmp.write_bytes(pickle.dumps(features))
-        tmp.replace(cache)
+        save_features(cache, features, writer_id=str(args.process_index))
         return features
 
 
