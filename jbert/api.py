@@ -48,3 +48,12 @@ def fill_mask(model_dir: Any, text: str, top_k: int = 5) -> Any:
     from jbert.pretraining.fill_mask import fill_mask as fill
 
     return fill(model_dir, text, top_k)
+
+
+def check_data(cfg: Any) -> Any:
+    """Every problem of the task's train/valid files at once, with statistics (``jbert data check``):
+    ``cfg`` is a ``JbertConfig`` as for ``finetune`` (``model.name_or_path`` adds token lengths);
+    returns a ``jbert.datacheck.DataReport`` (``report.errors`` > 0: finetune would stop)."""
+    from jbert.datacheck import check_data as run_check
+
+    return run_check(cfg)

@@ -22,32 +22,12 @@ from typing import Any
 import yaml
 
 from jbert.errors import ConfigError
+from jbert.heads.options import DecodingConfig, EncodingConfig
 from jbert.precision import PRECISIONS  # one list for training and inference
+from jbert.readers.iob import check_iob_mode
 from jbert.resources import resource_dir
+from jbert.sections import Section
 from jbert.tasks import ROLES
-
-
-class Section:
-    """A config section that remembers which keys were given, so a recipe can be laid UNDER them
-    (``with_recipe``): a key counts as given when it was assigned after construction (by a recipe,
-    a flag, ``--set`` or plain Python) or when its value differs from the default."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_assigned", set())
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)
-        assigned = self.__dict__.get("_assigned")
-        if assigned is not None:
-            assigned.add(name)
-
-    def given_keys(self) -> set[str]:
-        changed = {f.name for f in fields(self) if getattr(self, f.name) != _default(f)}
-        return changed | self.__dict__.get("_assigned", set())
-
-
-def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 @dataclass
@@ -68,14 +48,7 @@ class DataConfig(Section):
     train: str | None = None
     valid: str | None = None
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
-
-
-@dataclass
-class EncodingConfig(Section):
-    max_length: int = 128
-    doc_stride: int = 128
-    n_best_size: int = 20
-    max_answer_length: int = 30
+    iob: str = "repair"  # an I-X that continues no entity: repair (starts one, as conlleval) | strict (error)
 
 
 @dataclass
@@ -109,6 +82,7 @@ class JbertConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     encoding: EncodingConfig = field(default_factory=EncodingConfig)
+    decoding: DecodingConfig = field(default_factory=DecodingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,8 +103,10 @@ class JbertConfig:
 
     def validate(self) -> None:
         """Checks that need the whole config (single values are checked as they are set)."""
-        validate_training(self.training, {"encoding.max_length": self.encoding.max_length,
-                                          "encoding.doc_stride": self.encoding.doc_stride})
+        validate_training(self.training)
+        self.encoding.validate()
+        self.decoding.validate()
+        check_iob_mode(self.data.iob)
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
             raise ConfigError(f"task.columns: unknown role(s) {bad_roles}; valid: {', '.join(ROLES)}")
@@ -249,8 +225,13 @@ def merge(cfg: Any, data: dict[str, Any], source: str) -> None:
             set_dotted(cfg, f"{section}.{key}", value, source=source)
 
 
+# Keys that moved to another section: configs saved by earlier versions still load.
+MOVED_KEYS = {"encoding.n_best_size": "decoding.n_best_size", "encoding.max_answer_length": "decoding.max_answer_length"}
+
+
 def set_dotted(cfg: Any, key: str, value: Any, source: str = "--set") -> None:
     """Set ``section.field`` (or ``task.columns.ROLE``), checking the key and coercing the type."""
+    key = MOVED_KEYS.get(key, key)
     parts = key.split(".")
     section_names = [f.name for f in fields(cfg)]
     if parts[0] not in section_names:

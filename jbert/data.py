@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jbert.errors import DataFormatError
+
 Label = str | float | int
 
 
@@ -80,3 +82,30 @@ class Prediction:
     start: int | None = None
     end: int | None = None
     n_best: tuple[Mapping[str, Any], ...] | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """An input row that could not be read (or predicted): where it is and why. Readers yield it
+    in place of the row's Example, so one bad row never hides the rows after it."""
+
+    source: str
+    line: int | None
+    reason: str
+    id: str | None = None
+    kind: str = field(default="unparseable", compare=False)
+    fix: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_error(cls, exc: DataFormatError, example_id: str | None = None) -> RowError:
+        reason = exc.reason + (f" ({exc.fix})" if exc.fix else "")
+        return cls(exc.path, exc.line, reason, example_id, kind=exc.kind, fix=exc.fix)
+
+    def to_error(self) -> DataFormatError:
+        """The same problem as an exception (the reason already carries the fix)."""
+        error = DataFormatError(self.source, self.line, self.reason)
+        error.kind = self.kind
+        return error
+
+    def to_row(self) -> dict[str, Any]:
+        return {"source": self.source, "line": self.line, "id": self.id, "error": self.reason}

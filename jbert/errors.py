@@ -16,7 +16,12 @@ class UnknownNameError(ConfigError):
 
 
 class DataFormatError(JbertError):
-    """Bad input data. Always names the file and, where there is one, the line (1-based)."""
+    """Bad input data. Always names the file and, where there is one, the line (1-based).
+
+    ``kind`` says what sort of problem it is, so that ``jbert data check`` can count problems
+    by kind without parsing messages."""
+
+    kind = "unparseable"
 
     def __init__(self, path: object, line: int | None, reason: str, fix: str | None = None):
         self.path, self.line, self.reason, self.fix = str(path), line, reason, fix
@@ -25,6 +30,18 @@ class DataFormatError(JbertError):
         if fix:
             msg += f" ({fix})"
         super().__init__(msg)
+
+
+class MissingColumnError(DataFormatError):
+    """A row without a column the task's spec maps a role to."""
+
+    kind = "missing_column"
+
+
+class IobError(DataFormatError):
+    """A tag that is not IOB2, or (with ``data.iob=strict``) an I-X that continues no entity."""
+
+    kind = "iob"
 
 
 class TokenizerLoadError(JbertError):

@@ -6,19 +6,18 @@ spec (+ its bundled recipe) -> data files -> examples -> head (labels, validatio
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import pickle
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from jbert.config import DataConfig, JbertConfig, with_recipe
+from jbert.config import JbertConfig, with_recipe
 from jbert.data import Example
+from jbert.datafiles import make_head, resolve_data_files, resolve_spec  # noqa: F401 (re-exported)
 from jbert.errors import ConfigError, DataFormatError
-from jbert.heads import EncodeOptions, EncodeStats, Feature, Head, get_head
+from jbert.feature_cache import cache_file, load_features, save_features
+from jbert.heads import EncodeOptions, EncodeStats, Feature, Head
 from jbert.modeldir import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -26,8 +25,8 @@ from jbert.modeldir import (
     save_finetuned,
     tokenizer_fingerprint,
 )
-from jbert.readers import read
-from jbert.tasks import TaskSpec, jglue_file, load_spec
+from jbert.readers import read_examples as read_all
+from jbert.tasks import TaskSpec
 from jbert.training import CACHE, finish_run, fit, load_model, start_run
 
 logger = logging.getLogger(__name__)
@@ -39,8 +38,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     spec = resolve_spec(cfg)
     cfg = with_recipe(cfg, spec.recipe)  # the task's bundled recipe under what the caller set
     train_path, valid_path = resolve_data_files(cfg.data, spec)
-    train_ex = read_examples(train_path, spec)
-    valid_ex = read_examples(valid_path, spec) if valid_path else []
+    train_ex = read_examples(train_path, spec, cfg.data.iob)
+    valid_ex = read_examples(valid_path, spec, cfg.data.iob) if valid_path else []
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
@@ -83,39 +82,15 @@ def _check_required(cfg: JbertConfig) -> None:
                           "--jglue-dir DIR`")
 
 
-def resolve_spec(cfg: JbertConfig) -> TaskSpec:
-    """The task spec with the config's column and reader overrides applied."""
-    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns)
-    return replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
-
-
 # --- data ------------------------------------------------------------------------------------------
 
 
-def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | None]:
-    """--train/--valid win; otherwise the spec's JGLUE paths under --jglue-dir."""
-    train = Path(data.train) if data.train else jglue_file(spec, data.jglue_dir, "train") if data.jglue_dir else None
-    valid = Path(data.valid) if data.valid else jglue_file(spec, data.jglue_dir, "valid") if data.jglue_dir else None
-    if train is None:
-        raise ConfigError("no training data: pass --train FILE (and --valid FILE), or --jglue-dir DIR for a JGLUE task")
-    for split, path in (("training", train), ("validation", valid)):
-        if path is not None and not path.is_file():
-            raise ConfigError(f"{split} file not found: {path}")
-    return train, valid
-
-
-def read_examples(path: Path, spec: TaskSpec) -> list[Example]:
-    examples = list(read(path, spec))
+def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Example]:
+    """Every example of the file; rows that cannot be read fail together, in one error."""
+    examples = read_all(path, spec, iob=iob)
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples
-
-
-def make_head(spec: TaskSpec, train_examples: Sequence[Example]) -> Head:
-    """The spec's head with its labels: the spec's fixed set, else inferred from the training file."""
-    head_cls = get_head(spec.head)
-    labels = list(spec.labels) if spec.labels is not None else head_cls(spec).infer_labels(train_examples)
-    return head_cls(spec, labels)
 
 
 # --- encoding --------------------------------------------------------------------------------------
@@ -129,16 +104,12 @@ def encode_once(args: Any, head: Head, examples: list[Example], tokenizer: Any, 
         return _encode(head, examples, tokenizer, options, split)
     key = {"source": str(source.resolve()), "mtime": source.stat().st_mtime_ns, "spec": head.spec.to_dict(),
            "labels": head.labels, "options": asdict(options), "tokenizer": getattr(tokenizer, "name_or_path", "")}
-    digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    cache = Path(args.output_dir).parent / CACHE / f"{split}-{digest}.pkl"  # OUTPUT/.encoded/
+    cache = cache_file(Path(args.output_dir).parent / CACHE, split, key)  # OUTPUT/.encoded/
     with args.main_process_first(local=True, desc=f"encoding {split}"):
         if cache.is_file():
-            return pickle.loads(cache.read_bytes())
+            return load_features(cache)
         features = _encode(head, examples, tokenizer, options, split)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{args.process_index}.tmp")
-        tmp.write_bytes(pickle.dumps(features))
-        tmp.replace(cache)
+        save_features(cache, features, writer_id=str(args.process_index))
         return features
 
 

@@ -52,15 +52,8 @@ class Finetuned:
 
 
 def encode_options(config: JbertConfig, train: bool) -> EncodeOptions:
-    """The head's encode/decode options from the config's ``encoding`` section."""
-    enc = config.encoding
-    return EncodeOptions(
-        max_length=enc.max_length,
-        doc_stride=enc.doc_stride,
-        n_best_size=enc.n_best_size,
-        max_answer_length=enc.max_answer_length,
-        train=train,
-    )
+    """The head's options from the config's ``encoding`` and ``decoding`` sections."""
+    return EncodeOptions.of(config.encoding, config.decoding, train)
 
 
 def tokenizer_fingerprint(tokenizer_dir: str | Path) -> dict[str, Any] | None:

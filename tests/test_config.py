@@ -57,7 +57,7 @@ def test_unknown_key_lists_valid_keys_of_the_section():
 
 
 def test_unknown_section_lists_sections(tmp_path):
-    with pytest.raises(ConfigError, match=r"unknown section 'optimizer'; valid: data, encoding, model, task, training"):
+    with pytest.raises(ConfigError, match=r"unknown section 'optimizer'; valid: data, decoding, encoding, model, task, training"):
         build_config(write(tmp_path, "optimizer:\n  lr: 1\n"))
 
 

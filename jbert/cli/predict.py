@@ -40,8 +40,9 @@ as input_<name>.
 Bad rows: --on-error fail (default) stops at the first one with its
 file:line and leaves no output file. --on-error skip writes each bad row
 to the errors file (--errors; default OUTPUT.errors.jsonl, or stderr when
-the output is stdout) and carries on; rows are isolated in JSON Lines,
-CSV/TSV and text, while a broken SQuAD JSON or CoNLL file still stops.
+the output is stdout) and carries on; rows are isolated in every format
+(a CoNLL sentence, a SQuAD question); a file that is not UTF-8, not
+JSON at all or has broken CSV quoting still stops.
 The summary on stderr counts rows in, rows out and rows in error.
 """
 

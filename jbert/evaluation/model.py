@@ -43,7 +43,7 @@ def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
     ft = finetuned or load_finetuned(cfg.model, device=device)
     options = replace(ft.options, train=False, max_length=cfg.max_length or ft.options.max_length)
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
-    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format))
+    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob)
     predicted: list[Any] = []
     gold: list[Any] = []
     with open_rows(cfg.predictions) if cfg.predictions else nullcontext() as out:

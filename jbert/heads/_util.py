@@ -11,18 +11,22 @@ from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 
 
-def data_error(example: Example, reason: str, fix: str | None = None) -> DataFormatError:
-    """A DataFormatError at the example's file and line."""
-    return DataFormatError(example.source or "<input>", example.line, reason, fix)
+def data_error(example: Example, reason: str, fix: str | None = None, kind: str = "invalid") -> DataFormatError:
+    """A DataFormatError at the example's file and line; ``kind`` lets ``jbert data check`` count it."""
+    error = DataFormatError(example.source or "<input>", example.line, reason, fix)
+    error.kind = kind
+    return error
 
 
 def missing_label(example: Example, column: str) -> DataFormatError:
     if column in example.fields:
-        return data_error(example, f"the label (column {column!r}) is empty", "every training/evaluation row needs a label")
+        return data_error(
+            example, f"the label (column {column!r}) is empty", "every training/evaluation row needs a label", "missing_label"
+        )
     columns = ", ".join(map(str, example.fields)) or "(none)"
     return data_error(
         example, f"no label: no column {column!r} (columns in this row: {columns})",
-        "set --label-column or the task spec's columns.label",
+        "set --label-column or the task spec's columns.label", "missing_label",
     )
 
 

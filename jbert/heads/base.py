@@ -14,26 +14,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from jbert.data import Example, Prediction
+from jbert.heads.options import EncodeOptions
 from jbert.tasks import TaskSpec
 
 Feature = dict[str, Any]
 # QA models take their targets as start_positions / end_positions instead of labels.
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels", "start_positions", "end_positions")
-
-
-@dataclass
-class EncodeOptions:
-    max_length: int = 128
-    doc_stride: int = 128  # QA only: overlap between windows of a long context
-    n_best_size: int = 20  # QA decode
-    max_answer_length: int = 30  # QA decode, in tokens
-    train: bool = True  # False at prediction time: no labels required
 
 
 @dataclass
@@ -44,6 +36,8 @@ class EncodeStats:
     features: int = 0
     truncated: int = 0  # examples cut by max_length (QA: split into windows instead)
     misaligned: int = 0  # NER entities / QA answers whose boundaries are not token boundaries
+    misaligned_at: list[tuple[str, int]] = field(default_factory=list)  # (source, line) of each of those
+    stride_reduced: int = 0  # QA examples whose question left room for less than doc_stride of overlap
 
 
 class Head(ABC):

@@ -88,7 +88,7 @@ class _ClassHead(_SequenceHead):
         if key not in label2id:
             raise data_error(
                 example, f"unknown label {key!r}; known labels: {', '.join(label2id)}",
-                "fix the row or add the label to the task spec's labels",
+                "fix the row or add the label to the task spec's labels", "unknown_label",
             )
         return label2id[key]
 

@@ -3,7 +3,8 @@
 Encoding follows HF ``run_qa.py``: question first, context second, ``truncation="only_second"``,
 a long context split into windows of ``max_length`` tokens that overlap by ``doc_stride``
 tokens (``return_overflowing_tokens``; at most half of a window's context room, so that a
-small ``max_length`` cannot make windows crawl one token at a time); a window that does not contain the first gold answer is
+long question cannot make windows crawl one token at a time: such examples are counted in
+``stats.stride_reduced`` and warned about); a window that does not contain the first gold answer is
 trained to point at [CLS]. Answers are located through character offsets, so they map back to
 the ORIGINAL context; a gold answer whose start or end falls inside a token is counted in
 ``stats.misaligned`` (how SentencePiece tokenizers that glue punctuation to words show up).
@@ -43,7 +44,9 @@ class SpanHead(Head):
         for example in examples:
             require_text_pair(example, self.spec.column("text_pair", "context"))
             if train and not example.answers:
-                raise data_error(example, f"question {example.id!r} has no answers", "training/evaluation needs gold answers")
+                raise data_error(
+                    example, f"question {example.id!r} has no answers", "training/evaluation needs gold answers", "missing_label"
+                )
 
     # --- encode -----------------------------------------------------------------------------
     def encode(self, examples: Sequence[Example], tokenizer: Any, options: EncodeOptions) -> list[Feature]:
@@ -54,7 +57,8 @@ class SpanHead(Head):
         # a window; examples are grouped by the overlap they can use (usually all doc_stride).
         groups: dict[int, list[int]] = defaultdict(list)
         for i, budget in enumerate(budgets):
-            groups[max(0, min(options.doc_stride, budget // 2))].append(i)
+            groups[max(0, min(options.stride, budget // 2))].append(i)
+        self._report_reduced_stride(len(examples) - len(groups.get(options.stride, [])), options)
         per_example: dict[int, list[Feature]] = defaultdict(list)
         misaligned: set[int] = set()
         for stride, indices in groups.items():
@@ -77,10 +81,19 @@ class SpanHead(Head):
         self._report_misaligned(sorted(misaligned), examples)
         return features
 
+    def _report_reduced_stride(self, count: int, options: EncodeOptions) -> None:
+        if count:
+            self.stats.stride_reduced += count
+            logger.warning(
+                "%d question(s) leave a window less than twice doc_stride (%d) of context at max_length %d: their "
+                "windows overlap by half their context room instead", count, options.stride, options.max_length,
+            )
+
     def _report_misaligned(self, indices: list[int], examples: Sequence[Example]) -> None:
         if not indices:
             return
         self.stats.misaligned += len(indices)
+        self.stats.misaligned_at += [(examples[i].source, examples[i].line) for i in indices]
         example = examples[indices[0]]
         logger.warning(
             "%d of %d gold answers do not start and end on token boundaries; they are trained as the whole "

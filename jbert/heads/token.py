@@ -84,13 +84,13 @@ class TokenHead(Head):
             if not any(c in example.fields for c in columns):
                 raise data_error(
                     example, f"no entity annotations (no column {columns[0]!r} or {columns[1]!r})",
-                    "NER training rows need entities [{start, end, label}] or IOB2 tags",
+                    "NER training rows need entities [{start, end, label}] or IOB2 tags", "missing_label",
                 )
             for entity in example.entities:
                 if entity.label not in known:
                     raise data_error(
                         example, f"unknown entity type {entity.label!r}; known: {', '.join(sorted(known))}",
-                        "fix the row or add the type to the task spec's labels",
+                        "fix the row or add the type to the task spec's labels", "unknown_label",
                     )
 
     # --- encode -----------------------------------------------------------------------------
@@ -116,6 +116,7 @@ class TokenHead(Head):
         if not misaligned:
             return
         self.stats.misaligned += len(misaligned)
+        self.stats.misaligned_at += [(e.source, e.line) for e, _ in misaligned]
         example, entity = misaligned[0]
         logger.warning(
             "%d of %d entities do not start and end on token boundaries; they are trained as the whole "

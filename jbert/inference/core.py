@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
-from jbert.data import Example, Prediction
+from jbert.data import Example, Prediction, RowError
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads.base import EncodeOptions, Feature, Head
 from jbert.precision import autocast_dtype, resolve_precision
@@ -23,23 +22,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 PAD_VALUE = -100  # what decode expects in the padded tail of per-token outputs (as HF's Trainer)
 _NOT_OUTPUTS = ("loss", "hidden_states", "attentions")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """An input row that could not be predicted: where it is and why."""
-
-    source: str
-    line: int | None
-    reason: str
-    id: str | None = None
-
-    @classmethod
-    def from_error(cls, exc: DataFormatError, example_id: str | None = None) -> RowError:
-        return cls(exc.path, exc.line, exc.reason + (f" ({exc.fix})" if exc.fix else ""), example_id)
-
-    def to_row(self) -> dict[str, Any]:
-        return {"source": self.source, "line": self.line, "id": self.id, "error": self.reason}
 
 
 def resolve_device(device: str | None) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from jbert.data import Prediction
 from jbert.errors import ConfigError
+from jbert.heads.options import EncodingConfig
 from jbert.inference.core import Predictor, RowError, resolve_device
 from jbert.inference.inputs import input_reader, read_items
 from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, prediction_row
@@ -76,7 +77,7 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
         _progress(cfg) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
-            items = read_items(path, ft.spec, reader, skip)
+            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob)
             for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
                 rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
                 if len(cfg.inputs) > 1:
@@ -100,8 +101,8 @@ def _check(cfg: PredictConfig) -> None:
         raise ConfigError(f"chunk size must be at least 1, got {cfg.chunk_size}")
     if cfg.n_best is not None and cfg.n_best < 1:
         raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
-    if cfg.max_length is not None and cfg.max_length < 8:
-        raise ConfigError(f"--max-length must be at least 8, got {cfg.max_length}")
+    if cfg.max_length is not None:
+        EncodingConfig(max_length=cfg.max_length)  # the one validation of encoding settings
     if cfg.inputs.count("-") > 1:
         raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads

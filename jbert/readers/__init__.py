@@ -1,8 +1,13 @@
-"""File readers: one module per format, each registered in READERS.
+"""File readers: one module per format, each registered in READERS, used by every command.
 
-Contract: ``reader(path, spec) -> Iterator[Example]``. Examples keep the input's id (the id
-column, else the 1-based line number / record index as a string) and the 1-based line.
-Bad rows raise ``DataFormatError(path, line, reason, fix)``.
+Contract: ``reader(path, spec, context) -> Iterator[Example | RowError]``. A row that cannot be
+read becomes a RowError at its place in the file instead of stopping the file, so each caller
+chooses: fine-tuning reports every bad row at once (``read_examples``), ``predict --on-error
+skip`` writes them to its errors file, the first one stops ``read`` (eval, ``predict --on-error
+fail``), and ``jbert data check`` lists them. What cannot be isolated (a file that is not UTF-8
+or not JSON at all, broken CSV quoting, a duplicated header) still raises DataFormatError.
+Examples keep the input's id (the id column, else the 1-based line number / record index as a
+string) and the 1-based line.
 """
 
 from __future__ import annotations
@@ -10,20 +15,73 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from jbert.data import Example
+from jbert.data import Example, RowError
+from jbert.errors import DataFormatError
+from jbert.readers.iob import IOB_MODES, ReadContext
 from jbert.registry import Registry
 from jbert.tasks import TaskSpec
 
-Reader = Callable[[Path, TaskSpec], Iterator[Example]]
+Item = Example | RowError
+Reader = Callable[[Path, TaskSpec, ReadContext], Iterator[Item]]
 READERS: Registry[Reader] = Registry("reader")
+SHOWN_ERRORS = 5  # rows named in a "N rows cannot be read" message
 
 
-def read(path: str | Path, spec: TaskSpec, reader: str | None = None) -> Iterator[Example]:
-    """Read ``path`` with the spec's reader (or ``reader``; ``-`` reads stdin where supported)."""
+def read_items(
+    path: str | Path, spec: TaskSpec, reader: str | None = None, context: ReadContext | None = None,
+    warn: bool = True,
+) -> Iterator[Item]:
+    """Examples and RowErrors of ``path`` in file order, read with the spec's reader (or ``reader``;
+    ``-`` reads stdin where supported). Repaired IOB slips are warned about once, at the end, unless
+    ``warn`` is False (the caller reports ``context.slips`` itself)."""
     _load_builtin_readers()
-    return READERS.get(reader or spec.reader)(Path(path), spec)
+    read_fn = READERS.get(reader or spec.reader)  # an unknown name fails here, not on first use
+    context = context or ReadContext()
+    items = read_fn(Path(path), spec, context)
+    return _warn_at_end(items, path, context) if warn else items
+
+
+def _warn_at_end(items: Iterator[Item], path: str | Path, context: ReadContext) -> Iterator[Item]:
+    yield from items
+    context.warn_slips(path)
+
+
+def read(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair") -> Iterator[Example]:
+    """Examples of ``path``; the first row that cannot be read raises its DataFormatError."""
+    return raise_errors(read_items(path, spec, reader, ReadContext(iob=iob)))
+
+
+def raise_errors(items: Iterator[Item]) -> Iterator[Example]:
+    for item in items:
+        if isinstance(item, RowError):
+            raise item.to_error()
+        yield item
+
+
+def read_examples(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair") -> list[Example]:
+    """Every Example of ``path``; when rows cannot be read, ONE DataFormatError names them all
+    (the first few with their reasons), so a corpus is fixed in one pass, not one run per row."""
+    examples: list[Example] = []
+    errors: list[RowError] = []
+    for item in read_items(path, spec, reader, ReadContext(iob=iob)):
+        (errors if isinstance(item, RowError) else examples).append(item)
+    if errors:
+        raise rows_error(path, errors)
+    return examples
+
+
+def rows_error(path: str | Path, errors: list[RowError]) -> DataFormatError:
+    shown = "; ".join(f"line {e.line}: {e.reason}" for e in errors[:SHOWN_ERRORS])
+    more = f"; and {len(errors) - SHOWN_ERRORS} more" if len(errors) > SHOWN_ERRORS else ""
+    return DataFormatError(
+        path, errors[0].line, f"{len(errors)} row(s) cannot be read: {shown}{more}",
+        "fix them; `jbert data check` lists every problem of a file at once",
+    )
 
 
 def _load_builtin_readers() -> None:
     # Imported lazily so that `import jbert.readers` stays cheap; each module registers itself.
     from jbert.readers import conll, csv_reader, jsonl, squad, text  # noqa: F401
+
+
+__all__ = ["IOB_MODES", "READERS", "Item", "ReadContext", "raise_errors", "read", "read_examples", "read_items"]

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from jbert.data import Entity, Example
-from jbert.errors import DataFormatError
+from jbert.data import Entity, Example, RowError
+from jbert.errors import DataFormatError, MissingColumnError
+from jbert.readers.iob import ReadContext, join_tokens, tags_to_entities
 from jbert.tasks import TaskSpec
 
 UTF8_FIX = "save the file as UTF-8"
+Item = Example | RowError  # what readers yield: a row, or why that row cannot be read
 
 
 def is_stdin(path: Path | str) -> bool:
@@ -108,12 +110,13 @@ def read_text(path: Path) -> str:
         raise DataFormatError(path, line, "not valid UTF-8", UTF8_FIX) from None
 
 
-def require_rows(examples: Iterable[Example], path: Path, what: str = "rows") -> Iterator[Example]:
-    """Pass examples through; a file that gives none is an error (an empty file is never intended)."""
+def require_rows(items: Iterable[Item], path: Path, what: str = "rows") -> Iterator[Item]:
+    """Pass examples (and row errors) through; a file that gives none is an error (an empty file
+    is never intended)."""
     empty = True
-    for example in examples:
+    for item in items:
         empty = False
-        yield example
+        yield item
     if empty:
         raise DataFormatError(path, None, f"file is empty (no {what})", "check the path and the file's format")
 
@@ -125,8 +128,8 @@ def _columns_hint(row: Mapping[str, Any]) -> str:
     return "columns in this row: " + (", ".join(map(str, row)) or "(none)")
 
 
-def missing_column(path: Path, line: int, row: Mapping[str, Any], role: str, column: str) -> DataFormatError:
-    return DataFormatError(
+def missing_column(path: Path, line: int, row: Mapping[str, Any], role: str, column: str) -> MissingColumnError:
+    return MissingColumnError(
         path,
         line,
         f"no column {column!r} (the {role} column); {_columns_hint(row)}",
@@ -206,11 +209,25 @@ def _id(row: Mapping[str, Any], spec: TaskSpec, line: int) -> str:
     return str(value) if value is not None and value != "" else str(line)
 
 
-def row_to_example(row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int) -> Example:
+def row_item(
+    row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int, context: ReadContext | None = None
+) -> Example | RowError:
+    """``row_to_example``, with a bad row returned as a RowError (its id kept when it has one)."""
+    try:
+        return row_to_example(row, spec, path, line, context)
+    except DataFormatError as exc:
+        column = spec.column("id")
+        row_id = row.get(column) if isinstance(column, str) else None
+        return RowError.from_error(exc, str(row_id) if row_id not in (None, "") else None)
+
+
+def row_to_example(
+    row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int, context: ReadContext | None = None
+) -> Example:
     """Map one row (a JSON object or a CSV record) to an Example by the spec's columns."""
     tokens_col, tags_col = spec.column("tokens", "tokens"), spec.column("tags", "tags")
     if spec.column("text", "text") not in row and tokens_col in row:  # pre-tokenized NER rows
-        return tokens_row_to_example(row, tokens_col, tags_col, spec, path, line)
+        return tokens_row_to_example(row, tokens_col, tags_col, spec, path, line, context)
     text = get_text(row, path, line, "text", spec.column("text", "text"))
     pair_col = spec.column("text_pair")
     label_col = spec.column("label", "label")
@@ -227,58 +244,12 @@ def row_to_example(row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int
     )
 
 
-# --- pre-tokenized sentences (CoNLL, JSONL tokens/tags) -> text + character spans -------------
-
-
-def _needs_space(left: str, right: str) -> bool:
-    # Japanese corpora split words that are written without spaces; only two ASCII words
-    # ("New" "York", "iPhone" "15") were separated by a space in the original text.
-    return left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum()
-
-
-def join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Tokens -> (text, each token's character span). See ``_needs_space`` for the spacing rule."""
-    parts: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for i, token in enumerate(tokens):
-        if i and _needs_space(tokens[i - 1], token):
-            parts.append(" ")
-            pos += 1
-        parts.append(token)
-        spans.append((pos, pos + len(token)))
-        pos += len(token)
-    return "".join(parts), spans
-
-
-def tags_to_entities(
-    tags: Sequence[str], spans: Sequence[tuple[int, int]], text: str, path: Path, lines: Sequence[int]
-) -> tuple[Entity, ...]:
-    """IOB2 tags (one per token) -> entities as character spans. ``lines[i]`` is token i's line."""
-    entities: list[Entity] = []
-    current: list[Any] | None = None  # [label, start, end]
-    for tag, (start, end), line in zip(tags, spans, lines, strict=True):
-        prefix, _, label = tag.partition("-")
-        if tag == "O":
-            prefix = "O"
-        elif prefix not in ("B", "I") or not label:
-            raise DataFormatError(path, line, f"tag {tag!r} is not IOB2", "use O, B-TYPE or I-TYPE (convert IOB1/BIOES first)")
-        if prefix == "I" and (current is None or current[0] != label):
-            raise DataFormatError(path, line, f"{tag!r} does not continue a B-{label} or I-{label}", f"start the entity with B-{label}")
-        if current is not None and prefix != "I":
-            entities.append(Entity(current[1], current[2], current[0], text[current[1] : current[2]]))
-            current = None
-        if prefix == "B":
-            current = [label, start, end]
-        elif prefix == "I":
-            current[2] = end  # type: ignore[index]
-    if current is not None:
-        entities.append(Entity(current[1], current[2], current[0], text[current[1] : current[2]]))
-    return tuple(entities)
+# --- pre-tokenized rows (JSONL tokens/tags; CoNLL has its own reader) -----------------------
 
 
 def tokens_row_to_example(
-    row: Mapping[str, Any], tokens_col: str, tags_col: str, spec: TaskSpec, path: Path, line: int
+    row: Mapping[str, Any], tokens_col: str, tags_col: str, spec: TaskSpec, path: Path, line: int,
+    context: ReadContext | None = None,
 ) -> Example:
     """A JSONL row ``{"tokens": [...], "tags": ["B-LOC", ...]}`` (the HF datasets NER layout)."""
     tokens, tags = row[tokens_col], row.get(tags_col)
@@ -292,7 +263,7 @@ def tokens_row_to_example(
                 path, line, f"column {tags_col!r} must be one IOB2 tag string per token ({len(tokens)} tokens)",
                 "write tag names (B-LOC), not ids",
             )
-        entities = tags_to_entities(tags, spans, text, path, [line] * len(tags))
+        entities = tags_to_entities(tags, spans, text, path, [line] * len(tags), context)
     return Example(
         id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities, fields=dict(row)
     )

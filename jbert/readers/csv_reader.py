@@ -9,27 +9,28 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from jbert.data import Example
+from jbert.data import RowError
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
-from jbert.readers._common import iter_lines, require_rows, row_to_example
+from jbert.readers._common import Item, iter_lines, require_rows, row_item
+from jbert.readers.iob import ReadContext
 from jbert.tasks import TaskSpec
 
 
 @READERS.register("csv")
-def read_csv(path: Path, spec: TaskSpec) -> Iterator[Example]:
+def read_csv(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Stream Examples from a CSV (or, by extension, TSV) file with a header row."""
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
-    return require_rows(_rows(path, spec, delimiter), path, "data rows under the header")
+    return require_rows(_rows(path, spec, delimiter, context), path, "data rows under the header")
 
 
 @READERS.register("tsv")
-def read_tsv(path: Path, spec: TaskSpec) -> Iterator[Example]:
+def read_tsv(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Stream Examples from a tab-separated file with a header row."""
-    return require_rows(_rows(path, spec, "\t"), path, "data rows under the header")
+    return require_rows(_rows(path, spec, "\t", context), path, "data rows under the header")
 
 
-def _rows(path: Path, spec: TaskSpec, delimiter: str) -> Iterator[Example]:
+def _rows(path: Path, spec: TaskSpec, delimiter: str, context: ReadContext) -> Iterator[Item]:
     lines = (text for _, text in iter_lines(path, keep_ends=True))
     reader = csv.reader(lines, delimiter=delimiter)
     try:
@@ -43,12 +44,13 @@ def _rows(path: Path, spec: TaskSpec, delimiter: str) -> Iterator[Example]:
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                raise DataFormatError(
-                    path, line, f"{len(record)} fields but the header has {len(header)}",
-                    "quote fields that contain the delimiter" if len(record) > len(header) else "fill every column",
+                fix = "quote fields that contain the delimiter" if len(record) > len(header) else "fill every column"
+                yield RowError.from_error(
+                    DataFormatError(path, line, f"{len(record)} fields but the header has {len(header)}", fix)
                 )
-            yield row_to_example(dict(zip(header, record, strict=True)), spec, path, line)
-    except csv.Error as exc:
+                continue
+            yield row_item(dict(zip(header, record, strict=True)), spec, path, line, context)
+    except csv.Error as exc:  # the quoting is broken: no later row can be trusted
         raise DataFormatError(path, reader.line_num, f"bad CSV: {exc}") from None
 
 

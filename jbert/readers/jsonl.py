@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from jbert.data import Example
+from jbert.data import RowError
 from jbert.readers import READERS
-from jbert.readers._common import json_rows, require_rows, row_to_example
+from jbert.readers._common import Item, json_objects, require_rows, row_item
+from jbert.readers.iob import ReadContext
 from jbert.tasks import TaskSpec
 
 
 @READERS.register("jsonl")
-def read_jsonl(path: Path, spec: TaskSpec) -> Iterator[Example]:
-    """Stream Examples from a JSON Lines file."""
-    return require_rows(_rows(path, spec), path, "JSON lines")
+def read_jsonl(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
+    """Stream Examples (RowErrors for bad lines) from a JSON Lines file."""
+    return require_rows(_rows(path, spec, context), path, "JSON lines")
 
 
-def _rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
-    for line, row in json_rows(path):
-        yield row_to_example(row, spec, path, line)
+def _rows(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
+    for line, row in json_objects(path):
+        yield RowError.from_error(row) if not isinstance(row, dict) else row_item(row, spec, path, line, context)

@@ -12,32 +12,55 @@ the spec's ``text`` / ``text_pair`` / ``id`` columns rename question / context /
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jbert.data import Answer, Example
+from jbert.data import Answer, Example, RowError
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
-from jbert.readers._common import get_text, json_rows, read_text, require_rows
+from jbert.readers._common import Item, get_text, json_objects, read_text, require_rows
+from jbert.readers.iob import ReadContext
 from jbert.tasks import TaskSpec
 
 SQUAD_FIX = 'expected {"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}]}'
 
 
 @READERS.register("squad")
-def read_squad(path: Path, spec: TaskSpec) -> Iterator[Example]:
+def read_squad(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Examples (one per question) from a SQuAD-format JSON file or flat QA JSON Lines."""
     if Path(path).suffix.lower() == ".jsonl":
         return require_rows(_flat_rows(path, spec), path, "questions")
     return require_rows(_nested(path), path, "questions")
 
 
-def _nested(path: Path) -> Iterator[Example]:
+def _nested(path: Path) -> Iterator[Item]:
+    """One item per question. A paragraph without context makes each of its questions a RowError;
+    an article or paragraph whose list is missing is one RowError (its questions cannot be counted)."""
+    index = itertools.count(1)  # the question index (an example's line) counts row errors too
+    for article in _document(path):
+        title = article.get("title") if isinstance(article, dict) else None
+        paragraphs = _list(article, "paragraphs", path)
+        if isinstance(paragraphs, DataFormatError):
+            yield _index_error(paragraphs, next(index))
+            continue
+        for paragraph in paragraphs:
+            context = paragraph.get("context") if isinstance(paragraph, dict) else None
+            qas = _list(paragraph, "qas", path)
+            if isinstance(qas, DataFormatError):
+                yield _index_error(qas, next(index))
+                continue
+            for qa in qas:
+                yield _question_item(qa, context, title, path, next(index))
+
+
+def _document(path: Path) -> list[Any]:
+    """The ``data`` list; a file that is not SQuAD JSON at all raises (nothing in it can be trusted)."""
     text = read_text(path)
     if not text.strip():
-        return
+        return []
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -45,22 +68,28 @@ def _nested(path: Path) -> Iterator[Example]:
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         hint = "one JSON object a line? use --reader jsonl" if isinstance(doc, dict) else SQUAD_FIX
         raise DataFormatError(path, None, "no top-level 'data' list: not SQuAD-format JSON", hint)
-    index = 0
-    for article in doc["data"]:
-        for paragraph in _list(article, "paragraphs", path, index + 1):
-            context = paragraph.get("context") if isinstance(paragraph, dict) else None
-            if not isinstance(context, str):
-                raise DataFormatError(path, index + 1, "a paragraph has no 'context' text", SQUAD_FIX)
-            for qa in _list(paragraph, "qas", path, index + 1):
-                index += 1
-                yield _question(qa, context, article.get("title"), path, index)
+    return doc["data"]
 
 
-def _list(parent: Any, key: str, path: Path, index: int) -> list[Any]:
+def _index_error(exc: DataFormatError, index: int) -> RowError:
+    return RowError.from_error(DataFormatError(exc.path, index, exc.reason, exc.fix))
+
+
+def _list(parent: Any, key: str, path: Path) -> list[Any] | DataFormatError:
     value = parent.get(key) if isinstance(parent, dict) else None
     if not isinstance(value, list):
-        raise DataFormatError(path, index, f"expected a {key!r} list near question {index}", SQUAD_FIX)
+        return DataFormatError(path, None, f"expected a {key!r} list here", SQUAD_FIX)
     return value
+
+
+def _question_item(qa: Any, context: Any, title: Any, path: Path, index: int) -> Item:
+    try:
+        if not isinstance(context, str):
+            raise DataFormatError(path, index, f"question {index}'s paragraph has no 'context' text", SQUAD_FIX)
+        return _question(qa, context, title, path, index)
+    except DataFormatError as exc:
+        qid = qa.get("id") if isinstance(qa, dict) else None
+        return RowError.from_error(exc, str(qid) if qid is not None else None)
 
 
 def _question(qa: Any, context: str, title: Any, path: Path, index: int) -> Example:
@@ -99,12 +128,20 @@ def _answers(raw: Any, context: str, path: Path, line: int, qid: str) -> tuple[A
     return tuple(answers)
 
 
-def _flat_rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
-    q_col, c_col = spec.column("text", "question"), spec.column("text_pair", "context")
-    id_col = spec.column("id", "id")
-    for line, row in json_rows(path):
-        question = get_text(row, path, line, "text", q_col)
-        context = get_text(row, path, line, "text_pair", c_col)
-        qid = str(row.get(id_col) or line)
-        answers = _answers(row.get("answers", []), context, path, line, qid)
-        yield Example(id=qid, line=line, source=str(path), text=question, text_pair=context, answers=answers, fields=row)
+def _flat_rows(path: Path, spec: TaskSpec) -> Iterator[Item]:
+    for line, row in json_objects(path):
+        if not isinstance(row, dict):
+            yield RowError.from_error(row)
+            continue
+        try:
+            yield _flat_row(row, spec, path, line)
+        except DataFormatError as exc:
+            yield RowError.from_error(exc, str(row.get(spec.column("id", "id")) or line))
+
+
+def _flat_row(row: dict[str, Any], spec: TaskSpec, path: Path, line: int) -> Example:
+    question = get_text(row, path, line, "text", spec.column("text", "question"))
+    context = get_text(row, path, line, "text_pair", spec.column("text_pair", "context"))
+    qid = str(row.get(spec.column("id", "id")) or line)
+    answers = _answers(row.get("answers", []), context, path, line, qid)
+    return Example(id=qid, line=line, source=str(path), text=question, text_pair=context, answers=answers, fields=row)

@@ -10,25 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from jbert.data import Example
-from jbert.errors import DataFormatError
+from jbert.data import Example, RowError
 from jbert.readers import READERS
-from jbert.readers._common import iter_lines, require_rows
+from jbert.readers._common import Item, iter_lines, require_rows
+from jbert.readers.iob import ReadContext
 from jbert.tasks import TaskSpec
 
 
 @READERS.register("text")
-def read_text_lines(path: Path, spec: TaskSpec) -> Iterator[Example]:
+def read_text_lines(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Stream one Example per line of a UTF-8 text file."""
     return require_rows(_rows(path, spec), path, "lines")
 
 
-def _rows(path: Path, spec: TaskSpec) -> Iterator[Example]:
+def _rows(path: Path, spec: TaskSpec) -> Iterator[Item]:
     paired = spec.column("text_pair") is not None
     for line, raw in iter_lines(path):
         text, pair = raw, None
         if paired:
             text, tab, pair = raw.partition("\t")
             if not tab:
-                raise DataFormatError(path, line, "no tab between text and text_pair", "write text<TAB>text_pair")
+                fix = "write text<TAB>text_pair"
+                yield RowError(str(path), line, f"no tab between text and text_pair ({fix})", fix=fix)
+                continue
         yield Example(id=str(line), line=line, source=str(path), text=text, text_pair=pair, fields={"text": raw})

@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from _finetuned import MODELS, read_jsonl
+from _finetuned import DATA, MODELS, read_jsonl
 
 from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 from jbert.inference import PredictConfig, Predictor, RowError, chunked, resolve_device, run_predict
-from jbert.inference.inputs import ISOLATING, input_reader, read_items
+from jbert.inference.inputs import input_reader, read_items
 from jbert.modeldir import load_finetuned
 from jbert.readers import read
 from jbert.tasks import load_spec
@@ -221,12 +221,12 @@ def test_unknown_input_format():
         ("text", "一つ目\n\n三つ目\n"),
     ],
 )
-def test_row_isolating_readers_match_the_registered_readers_on_clean_files(tmp_path, reader, content):
+def test_skip_and_fail_modes_read_a_clean_file_alike(tmp_path, reader, content):
     path = tmp_path / f"in.{reader if reader != 'text' else 'txt'}"
     path.write_text(content, encoding="utf-8")
     spec = load_spec("classification")
-    assert reader in ISOLATING
-    assert list(read_items(path, spec, reader, skip_errors=True)) == list(read(path, spec, reader))
+    skipping = list(read_items(path, spec, reader, skip_errors=True))
+    assert skipping == list(read_items(path, spec, reader, skip_errors=False)) == list(read(path, spec, reader))
 
 
 def test_ragged_csv_row_is_isolated(tmp_path):
@@ -234,7 +234,7 @@ def test_ragged_csv_row_is_isolated(tmp_path):
     path.write_text("id,text\na,ok\nb,too,many\nc,fine\n", encoding="utf-8")
     items = list(read_items(path, load_spec("classification"), "csv", skip_errors=True))
     assert [getattr(x, "id", None) for x in items] == ["a", None, "c"]
-    assert items[1] == RowError(str(path), 3, "3 fields but the header has 2")
+    assert items[1] == RowError(str(path), 3, "3 fields but the header has 2 (quote fields that contain the delimiter)")
 
 
 def test_bad_config_values_fail_before_loading_the_model(tmp_path):
@@ -278,3 +278,20 @@ def test_bf16_autocast_on_a_cpu_with_native_bf16(monkeypatch, finetuned):
     assert np.allclose(out, fp32, atol=0.1) and not np.array_equal(out, fp32)
     with pytest.raises(ConfigError, match="--precision fp16 needs a CUDA GPU"):
         Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu", precision="fp16")
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "good", "bad_lines"),
+    [
+        ("token", "broken.conll", ["1", "3", "5"], [8, 17]),
+        ("span", "broken_squad.json", ["q1", "q6"], [2, 3, 4, 5, 6]),
+    ],
+)
+def test_skip_mode_isolates_rows_of_conll_and_squad_files(finetuned, tmp_path, head, name, good, bad_lines):
+    out = tmp_path / "out.jsonl"
+    cfg = PredictConfig(model=str(finetuned(head)), inputs=[str(DATA / "broken" / name)], output=str(out),
+                        on_error="skip", device="cpu")
+    summary = run_predict(cfg)
+    assert summary.rows_in == summary.rows_out + summary.rows_error == len(good) + len(bad_lines)
+    assert [r["id"] for r in read_jsonl(out)] == good
+    assert [e["line"] for e in read_jsonl(tmp_path / "out.jsonl.errors.jsonl")] == bad_lines

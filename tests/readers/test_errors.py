@@ -35,7 +35,6 @@ CASES = [
      ":3: 3 fields but the header has 2 (quote fields that contain the delimiter)"),
     ("empty_header_only.csv", lambda: load_spec("classification"), "csv",
      ": file is empty (no data rows under the header) (check the path and the file's format)"),
-    ("bad_iob.conll", lambda: load_spec("ner"), None, ":4: 'I-LOC' does not continue a B-LOC or I-LOC (start the entity with B-LOC)"),
     ("bad_tag.conll", lambda: load_spec("ner"), None, ":2: tag 'E-PER' is not IOB2 (use O, B-TYPE or I-TYPE (convert IOB1/BIOES first))"),
     ("no_tag.conll", lambda: load_spec("ner"), None, ":2: '太郎' has no tag column (write TOKEN<TAB>TAG)"),
     ("bad_entity.jsonl", lambda: load_spec("ner"), "jsonl",

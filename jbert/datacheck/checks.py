@@ -1,0 +1,140 @@
+"""``jbert data check``: read the files exactly as ``jbert finetune`` would (same spec, reader,
+head and label set) and collect every problem instead of stopping at the first.
+
+Row problems come from the readers (RowErrors) and from the head's own validation, run one row
+at a time so each bad row is named; the rest (empty texts, duplicated ids, train/valid overlap,
+label statistics) is looked at here. With a model, ``jbert.datacheck.tokens`` adds lengths.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jbert.config import JbertConfig
+from jbert.data import Example, RowError
+from jbert.datacheck.report import DataReport
+from jbert.datafiles import make_head, resolve_data_files, resolve_spec
+from jbert.errors import DataFormatError
+from jbert.heads import Head
+from jbert.readers import ReadContext, read_items
+
+
+def check_data(cfg: JbertConfig) -> DataReport:
+    """Every problem of ``cfg.data``'s train (and valid) file for ``cfg.task``, with statistics."""
+    spec = resolve_spec(cfg)
+    train_path, valid_path = resolve_data_files(cfg.data, spec)
+    report = DataReport(task=spec.name)
+    splits = {"train": _read(report, "train", train_path, spec, cfg.data.iob)}
+    if valid_path is not None:
+        splits["valid"] = _read(report, "valid", valid_path, spec, cfg.data.iob)
+    head = _head(report, spec, splits["train"])
+    valid_rows: dict[str, list[Example]] = {}  # per split, the rows the head accepts (encodable)
+    for split, examples in splits.items():
+        if head is not None:
+            valid_rows[split] = _validate(report, head, examples)
+        _empty_texts(report, examples)
+        _duplicate_ids(report, examples)
+        report.splits[split]["labels"] = label_counts(spec.head, examples)
+    if "valid" in splits:
+        _overlap(report, splits["train"], splits["valid"])
+        train_labels = set(report.splits["train"]["labels"])
+        report.labels_only_in_valid = sorted(set(report.splits["valid"]["labels"]) - train_labels)
+    if cfg.model.name_or_path and head is not None:
+        from jbert.datacheck.tokens import token_statistics
+
+        report.tokens = token_statistics(report, head, cfg, valid_rows)
+    return report
+
+
+def _read(report: DataReport, split: str, path: Path, spec: Any, iob: str) -> list[Example]:
+    context = ReadContext(iob=iob)
+    examples, errors = [], 0
+    for item in read_items(path, spec, context=context, warn=False):
+        if isinstance(item, RowError):
+            errors += 1
+            report.add(item.kind, item.source, item.line, item.reason)
+        else:
+            examples.append(item)
+    for line, tag in context.slips:
+        report.add("iob_repaired", str(path), line, f"{tag} continues no entity")
+    report.splits[split] = {"path": str(path), "rows": len(examples) + errors, "examples": len(examples),
+                            "rows_in_error": errors}
+    return examples
+
+
+def _head(report: DataReport, spec: Any, train: Sequence[Example]) -> Head | None:
+    """The head with the label set finetune would use; None when no label set can be made."""
+    try:
+        return make_head(spec, train)
+    except DataFormatError as exc:
+        report.add("labels", exc.path, exc.line, exc.reason)
+        return None
+
+
+def _validate(report: DataReport, head: Head, examples: Sequence[Example]) -> list[Example]:
+    """The head's checks row by row (it stops at the first bad row otherwise); the rows it accepts."""
+    accepted = []
+    for example in examples:
+        try:
+            head.validate([example], train=True)
+            accepted.append(example)
+        except DataFormatError as exc:
+            report.add(exc.kind, exc.path, exc.line, exc.reason)
+    return accepted
+
+
+def _empty_texts(report: DataReport, examples: Sequence[Example]) -> None:
+    for example in examples:
+        empty = [name for name, text in (("text", example.text), ("text_pair", example.text_pair))
+                 if text is not None and not text.strip()]
+        if empty:
+            report.add("empty_text", example.source, example.line, f"empty {' and '.join(empty)}")
+
+
+def _duplicate_ids(report: DataReport, examples: Sequence[Example]) -> None:
+    counts = Counter(example.id for example in examples)
+    first: dict[str, int] = {}
+    for example in examples:
+        if counts[example.id] > 1:
+            if example.id in first:
+                report.add("duplicate_id", example.source, example.line,
+                           f"id {example.id!r} is also used at line {first[example.id]}")
+            else:
+                first[example.id] = example.line
+
+
+def _overlap(report: DataReport, train: Sequence[Example], valid: Sequence[Example]) -> None:
+    """Validation rows whose inputs (text, pair, choices) also occur in training: a score on them
+    measures memory, not generalisation."""
+    seen = {_key(e): e.line for e in train}
+    for example in valid:
+        if _key(example) in seen:
+            report.add("overlap", example.source, example.line, f"same text as train line {seen[_key(example)]}")
+
+
+def _key(example: Example) -> tuple[Any, ...]:
+    return example.text, example.text_pair, example.choices
+
+
+def label_counts(head: str, examples: Sequence[Example]) -> dict[str, int]:
+    """Label distribution, most frequent first: classes; entity types (NER); for regression the
+    labels rounded to the unit; for QA the number of gold answers per question."""
+    if head == "token":
+        counts = Counter(entity.label for e in examples for entity in e.entities)
+    elif head == "span":
+        counts = Counter(f"{len(e.answers)} answer(s)" for e in examples)
+    elif head == "pair-regression":
+        counts = Counter(_rounded(e.label) for e in examples if e.label not in (None, ""))
+    else:
+        counts = Counter(str(e.label) for e in examples if e.label not in (None, ""))
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _rounded(value: Any) -> str:
+    try:
+        return f"~{round(float(value))}"
+    except (TypeError, ValueError):
+        return str(value)
