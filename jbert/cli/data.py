@@ -11,7 +11,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
-from jbert.cli.finetune import _TASK_HELP, _plain, _recipe
+from jbert.cli.finetune import _TASK_HELP, _plain
 from jbert.config import build_config
 from jbert.datacheck import format_report
 
@@ -29,7 +29,7 @@ def check(
     model: str | None = typer.Option(None, "--model", "-m", help="Tokenizer/model directory: adds token lengths."),
     max_length: int | None = typer.Option(None, "--max-length", help="Maximum tokens per input (default: the recipe's)."),
     reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (default: the task's bundled recipe)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (laid over the task's bundled recipe)."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: --set data.iob=strict"),
     as_json: bool = typer.Option(False, "--json", help="The whole report as JSON (every place of every problem)."),
     show: int = typer.Option(10, "--show", help="Places listed per kind of problem in the text report."),
@@ -39,7 +39,7 @@ def check(
         "task.name": task, "task.reader": reader, "model.name_or_path": model, "data.train": train,
         "data.valid": valid, "data.jglue_dir": jglue_dir, "encoding.max_length": max_length,
     }
-    cfg = build_config(_recipe(task, config), flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
+    cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
     report = api.check_data(cfg)
     echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else format_report(report, show))
     if report.errors:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jbert.config import JbertConfig
+from jbert.config import JbertConfig, with_recipe
 from jbert.data import Example, RowError
 from jbert.datacheck.report import DataReport
 from jbert.datafiles import make_head, resolve_data_files, resolve_spec
@@ -25,6 +25,7 @@ from jbert.readers import ReadContext, read_items
 def check_data(cfg: JbertConfig) -> DataReport:
     """Every problem of ``cfg.data``'s train (and valid) file for ``cfg.task``, with statistics."""
     spec = resolve_spec(cfg)
+    cfg = with_recipe(cfg, spec.recipe)  # the lengths finetune would use (JSQuAD: 384)
     train_path, valid_path = resolve_data_files(cfg.data, spec)
     report = DataReport(task=spec.name)
     splits = {"train": _read(report, "train", train_path, spec, cfg.data.iob)}
