@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 STAMP := .setup.stamp
 DEMO_DIR ?= demo-output
 
-.PHONY: setup demo test test-fast bench bench-tokenize bench-finetune bench-predict bench-ceiling lint clean
+.PHONY: setup demo test test-fast bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer lint clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,12 @@ bench-finetune: setup
 
 bench-predict: setup
 	$(PYTHON) benchmarks/bench_predict.py
+
+bench-pretrain: setup
+	$(PYTHON) benchmarks/bench_pretrain.py
+
+bench-transfer: setup
+	$(PYTHON) benchmarks/bench_transfer.py
 
 bench-ceiling: setup
 	$(PYTHON) benchmarks/bench_ceiling.py

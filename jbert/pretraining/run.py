@@ -82,24 +82,12 @@ def _check_tokenizer(tokenizer: Any, cfg: PretrainConfig) -> None:
 
 def build_blocks(cfg: PretrainConfig, run: Run) -> tuple[Any, Any, dict[str, int]]:
     """(train blocks, held-out blocks masked once or None, statistics); cached Arrow tables."""
-    c, tok = cfg.corpus, run.tokenizer
-    tokenizer_dir = str(cfg.model.name_or_path)
-    C.tokenizer_for(tokenizer_dir, loaded=tok)  # this process tokenizes with the tokenizer it has
-    docs = C.tokenize(C.load_documents(c.files, c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
-    valid_docs = None
-    if c.valid:
-        valid_docs = C.tokenize(C.load_documents([c.valid], c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
-    elif c.valid_fraction > 0:
-        if len(docs) < 2:
-            raise ConfigError("the corpus has one document: nothing to hold out; pass --valid FILE or --valid 0")
-        held = max(1, round(len(docs) * c.valid_fraction))
-        split = docs.train_test_split(test_size=held, seed=cfg.training.seed, shuffle=True)
-        docs, valid_docs = split["train"], split["test"]
-    length = cfg.encoding.max_length
-    train = C.pack(docs, length, tok.cls_token_id, tok.sep_token_id, c.num_proc)
+    tok, length = run.tokenizer, cfg.encoding.max_length
+    docs, valid_docs = _tokenized_documents(cfg, tok)
+    train = C.pack(docs, length, tok.cls_token_id, tok.sep_token_id, cfg.corpus.num_proc)
     valid = None
     if valid_docs is not None:
-        valid = C.pack(valid_docs, length, tok.cls_token_id, tok.sep_token_id, c.num_proc).map(
+        valid = C.pack(valid_docs, length, tok.cls_token_id, tok.sep_token_id, cfg.corpus.num_proc).map(
             mask_fixed, batched=True, with_indices=True, remove_columns=["word_starts"], desc="masking held-out",
             fn_kwargs={"seed": cfg.training.seed, "probability": cfg.mlm.probability,
                        "whole_word": cfg.mlm.masking == "whole-word", "mask_id": tok.mask_token_id,
@@ -108,6 +96,26 @@ def build_blocks(cfg: PretrainConfig, run: Run) -> tuple[Any, Any, dict[str, int
              "max_length": length}
     logger.info("corpus: %s", stats)
     return train, valid, stats
+
+
+def _tokenized_documents(cfg: PretrainConfig, tokenizer: Any) -> tuple[Any, Any]:
+    """(training documents, held-out documents or None): --valid FILE, else a seeded fraction."""
+    c, tokenizer_dir = cfg.corpus, str(cfg.model.name_or_path)
+    C.tokenizer_for(tokenizer_dir, loaded=tokenizer)  # this process tokenizes with the tokenizer it has
+
+    def tokenized(files: list[str]) -> Any:
+        return C.tokenize(C.load_documents(files, c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
+
+    docs = tokenized(c.files)
+    if c.valid:
+        return docs, tokenized([c.valid])
+    if c.valid_fraction <= 0:
+        return docs, None
+    if len(docs) < 2:
+        raise ConfigError("the corpus has one document: nothing to hold out; pass --valid FILE or --valid 0")
+    held = max(1, round(len(docs) * c.valid_fraction))
+    split = docs.train_test_split(test_size=held, seed=cfg.training.seed, shuffle=True)
+    return split["train"], split["test"]
 
 
 def masked_counts(logits: Any, labels: Any) -> Any:
