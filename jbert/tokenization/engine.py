@@ -233,8 +233,10 @@ def _word_spans(pre: Pretokenizer, part: Part) -> list[np.ndarray]:
             at, cursor = given[k]
         else:
             found = part.source.find(surface, cursor)
-            # a surface that does not spell the text (an analyser that rewrites it) spans what is left of it
-            at, cursor = (found, found + len(surface)) if found >= 0 else (cursor, max(cursor, len(part.source)))
+            # a surface that does not spell the text (Juman++ writing a space as "\u3000") is taken to replace as
+            # many characters where the text stands
+            at, cursor = (found, found + len(surface)) if found >= 0 else (cursor, min(cursor + len(surface),
+                                                                                        len(part.source)))
         token = pre.token(surface)
         if pre.character:  # one word per character of NFKC(token)
             chars = nfkc(token)

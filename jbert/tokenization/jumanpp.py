@@ -14,7 +14,7 @@ import subprocess
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.segmenters import WORD_SEGMENTERS, WordSegmenter, Words
+from jbert.tokenization.segmenters import WORD_SEGMENTERS, Words, WordSegmenter
 
 JUMANPP_KWARGS = ("normalize_text", "trim_whitespace")
 INSTALL = ("install Juman++ 2.x (https://github.com/ku-nlp/jumanpp: build with cmake, then put `jumanpp` on PATH) "

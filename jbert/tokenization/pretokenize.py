@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from jbert.tokenization.normalize import nfkc, normalize_with_alignment
-from jbert.tokenization.segmenters import WordSegmenter, Words
+from jbert.tokenization.segmenters import Words, WordSegmenter
 
 _OTHER_SPACE = re.compile(r"[^\S ]")
 _SPACE = re.compile(r"\s")

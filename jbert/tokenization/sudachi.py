@@ -14,7 +14,7 @@ import warnings
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.segmenters import WORD_SEGMENTERS, WordSegmenter, Words
+from jbert.tokenization.segmenters import WORD_SEGMENTERS, Words, WordSegmenter
 
 SUDACHI_KWARGS = ("normalize_text", "trim_whitespace", "sudachi_split_mode", "sudachi_config_path",
                   "sudachi_resource_dir", "sudachi_dict_type", "sudachi_projection")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 import shutil
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+# JGLUE v1.3 (train/valid) beside the checkout or beside its worktree folder; the slow tests skip without it
+SHARED_JGLUE = next((p / "shared" / "jglue" for p in Path(__file__).resolve().parents[3:5]
+                     if (p / "shared" / "jglue").is_dir()), Path(__file__).resolve().parents[3] / "shared" / "jglue")
 HARD_STRINGS: list[str] = json.loads((DATA / "tokenization" / "hard_strings.json").read_text(encoding="utf-8"))
 BERT_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 

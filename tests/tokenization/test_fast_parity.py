@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tok_texts import HARD_STRINGS, collect_texts, jglue_texts
+from _tok_texts import HARD_STRINGS, SHARED_JGLUE, collect_texts, jglue_texts
 
 from jbert.tokenization import BertJapaneseTokenizerFast
-
-SHARED_JGLUE = Path(__file__).resolve().parents[3] / "shared" / "jglue"
 
 
 def _reference(slow: Any, texts: list[str], pairs: list[str] | None = None, **kwargs: Any) -> dict[str, list]:

@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tok_texts import BERT_INPUTS, HARD_STRINGS, _assert_spells, collect_texts, jglue_texts, variant
+from _tok_texts import (
+    BERT_INPUTS,
+    HARD_STRINGS,
+    SHARED_JGLUE,
+    _assert_spells,
+    collect_texts,
+    jglue_texts,
+    variant,
+)
 
-SHARED_JGLUE = Path(__file__).resolve().parents[3] / "shared" / "jglue"
 HAS_SUDACHI = importlib.util.find_spec("sudachipy") is not None and importlib.util.find_spec("sudachidict_core")
 
 
