@@ -75,7 +75,14 @@ def _vocab_lines(tokenizer_dir: Path) -> tuple[str, list[str]]:
         if isinstance(vocab, dict):  # WordPiece/BPE: token -> id
             return "tokenizer.json", [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
         return "tokenizer.json", [f"{piece}\t{_float32(score)}" for piece, score in vocab]
-    raise TokenizerLoadError(f"{tokenizer_dir}: no vocab.txt or tokenizer.json (is this a tokenizer directory?)")
+    spiece = tokenizer_dir / "spiece.model"
+    if spiece.is_file():  # BertJapaneseTokenizer with SentencePiece subwords (LINE DistilBERT style)
+        import sentencepiece
+
+        sp = sentencepiece.SentencePieceProcessor(model_file=str(spiece))
+        return "spiece.model", [f"{sp.IdToPiece(i)}\t{_float32(sp.GetScore(i))}" for i in range(len(sp))]
+    raise TokenizerLoadError(f"{tokenizer_dir}: no vocab.txt, tokenizer.json or spiece.model (is this a tokenizer "
+                             "directory?)")
 
 
 def _normalizer_name(spec: dict[str, Any] | None) -> str:
