@@ -163,8 +163,7 @@ def _shared_valid() -> tuple[list[str], list[tuple[str, str]]]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_JGLUE.is_dir(), reason=f"{SHARED_JGLUE} not found")
-@pytest.mark.parametrize("name", ["mecab-ipadic", "mecab-jumandic", "sudachi-A", "sudachi-C-core", "sudachi-character",
-                                  "no-words-character", "mecab-character-no-normalize"])
+@pytest.mark.parametrize("name", ["mecab-ipadic", "mecab-jumandic", "sudachi-A", "sudachi-character"])
 def test_all_jglue_valid_sets(name: str, case_dirs: Any) -> None:
     _skip_without(CASES[name][2])
     fast, slow = _pair(case_dirs(name))
