@@ -104,3 +104,23 @@ def test_missing_rhoknp_names_the_package(fake_jumanpp: Path, juman_dir: Path, m
     monkeypatch.setitem(sys.modules, "rhoknp", None)
     with pytest.raises(TokenizerLoadError, match="pip install rhoknp"):
         load_tokenizer(juman_dir)
+
+
+def test_jumanpp_with_sentencepiece_like_nlp_waseda(fake_jumanpp: Path, tmp_path: Path) -> None:
+    """nlp-waseda/roberta-base-japanese-with-auto-jumanpp: Juman++ words, each encoded by SentencePiece."""
+    spm = pytest.importorskip("sentencepiece")
+    out = tmp_path / "waseda"
+    out.mkdir()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(TEXTS * 20) + "\n", encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(out / "spiece"), vocab_size=60,
+                                   hard_vocab_limit=False, pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                                   pad_piece="[PAD]", unk_piece="[UNK]", user_defined_symbols=["[CLS]", "[SEP]", "[MASK]"],
+                                   minloglevel=2)
+    config = {"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "jumanpp",
+              "subword_tokenizer_type": "sentencepiece", "do_lower_case": False}
+    (out / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    fast, slow = _pair(out)
+    assert fast(TEXTS)["input_ids"] == [slow(t)["input_ids"] for t in TEXTS]
+    enc = fast(TEXTS[0], return_offsets_mapping=True)
+    assert all(0 <= a <= b <= len(TEXTS[0]) for a, b in enc["offset_mapping"])

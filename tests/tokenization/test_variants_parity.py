@@ -26,10 +26,15 @@ from _tok_texts import (
 HAS_SUDACHI = importlib.util.find_spec("sudachipy") is not None and importlib.util.find_spec("sudachidict_core")
 
 
-def _jumandic() -> dict[str, Any]:
+# transformers' test strings (whitespace of every kind, half-width kana, full-width digits, split modes, projections)
+TRANSFORMERS_TEXTS = [" \tｱｯﾌﾟﾙストアでiPhone８ が  \n 発売された　。  ", "外国人参政権", "これはねこです。",
+                      "こんにちは、世界。\nこんばんは、世界。", "ありがとうございますm(_ _)ｍ見つけるのが大変です。"]
+
+
+def _jumandic(normalize: bool = True) -> dict[str, Any]:
     import jumandic
 
-    return {"mecab_dic": None, "mecab_option": jumandic.MECAB_ARGS}
+    return {"mecab_dic": None, "mecab_option": jumandic.MECAB_ARGS, "normalize_text": normalize}
 
 
 # name -> (tokenizer_config entries, offsets spell their tokens, needs)
@@ -37,6 +42,7 @@ CASES: dict[str, tuple[dict[str, Any], bool, str | None]] = {
     "mecab-ipadic": ({"mecab_kwargs": {"mecab_dic": "ipadic"}}, True, "ipadic"),
     "mecab-ipadic-lower": ({"mecab_kwargs": {"mecab_dic": "ipadic"}, "do_lower_case": True}, True, "ipadic"),
     "mecab-jumandic": ({"mecab_kwargs": "jumandic"}, True, "jumandic"),
+    "mecab-jumandic-lower-no-normalize": ({"mecab_kwargs": "jumandic-raw", "do_lower_case": True}, False, "jumandic"),
     "mecab-unidic_lite-no-normalize": ({"mecab_kwargs": {"mecab_dic": "unidic_lite", "normalize_text": False}},
                                        False, None),
     "mecab-character-no-normalize": ({"subword_tokenizer_type": "character",
@@ -58,6 +64,8 @@ CASES: dict[str, tuple[dict[str, Any], bool, str | None]] = {
                              False, "sudachi"),
     "sudachi-projection": ({"word_tokenizer_type": "sudachi", "sudachi_kwargs": {"sudachi_projection": "normalized"}},
                            False, "sudachi"),
+    "sudachi-projection-nouns": ({"word_tokenizer_type": "sudachi",
+                                  "sudachi_kwargs": {"sudachi_projection": "normalized_nouns"}}, False, "sudachi"),
 }
 
 
@@ -75,8 +83,8 @@ def case_dirs(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer_dir: Path
     def get(name: str) -> Path:
         if name not in made:
             config = dict(CASES[name][0])
-            if config.get("mecab_kwargs") == "jumandic":
-                config["mecab_kwargs"] = _jumandic()
+            if config.get("mecab_kwargs") in ("jumandic", "jumandic-raw"):
+                config["mecab_kwargs"] = _jumandic(normalize=config["mecab_kwargs"] == "jumandic")
             made[name] = variant(tiny_tokenizer_dir, tmp_path_factory.mktemp(name), **config)
         return made[name]
 
@@ -109,8 +117,8 @@ def test_ids_and_offsets(name: str, case_dirs: Any) -> None:
     _skip_without(needs)
     fast, slow = _pair(case_dirs(name))
     singles, pairs = jglue_texts()
-    _assert_same(fast, slow, singles[:400] + HARD_STRINGS, pairs[:100])
-    for text in HARD_STRINGS + singles[:50]:
+    _assert_same(fast, slow, singles[:400] + HARD_STRINGS + TRANSFORMERS_TEXTS, pairs[:100])
+    for text in HARD_STRINGS + TRANSFORMERS_TEXTS + singles[:50]:
         enc = fast(text, return_offsets_mapping=True)
         assert all(0 <= a <= b <= len(text) for a, b in enc["offset_mapping"])
         if spells:
