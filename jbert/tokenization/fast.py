@@ -37,25 +37,16 @@ from typing import Any
 
 from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers, processors
 from tokenizers.models import WordPiece
-from transformers.models.bert_japanese.tokenization_bert_japanese import load_vocab
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
 from transformers.tokenization_utils_tokenizers import TokenizersBackend
 from transformers.utils import PaddingStrategy
 
-from jbert.errors import TokenizerLoadError
 from jbert.tokenization.encoding import RowBatch, RowEncoding, pad_outputs, row_outputs
 from jbert.tokenization.engine import token_offsets, tokenize_units
 from jbert.tokenization.inputs import Ranges, as_batch, chunk_samples, gc_paused, layout
-from jbert.tokenization.pretokenize import UNK_CHAR, Pretokenizer, Unit
-from jbert.tokenization.segmenters import (
-    SUBWORD_TYPES,
-    WholeTextSegmenter,
-    make_segmenter,
-    segmenter_class,
-    subword_mode,
-    unsupported,
-)
-from jbert.tokenization.subwords import spm_vocab, subword_vocab
+from jbert.tokenization.pipeline import build_pipeline
+from jbert.tokenization.pretokenize import UNK_CHAR, Unit
+from jbert.tokenization.segmenters import SUBWORD_TYPES
 from jbert.tokenization.truncation import Options, sample_rows
 
 __all__ = ["SUBWORD_TYPES", "BertJapaneseTokenizerFast"]
@@ -111,22 +102,12 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         mecab_threads: int | None = None,
         **kwargs: Any,
     ):
-        segmenter_options = {"mecab_kwargs": mecab_kwargs, "sudachi_kwargs": sudachi_kwargs,
-                             "jumanpp_kwargs": jumanpp_kwargs}
-        problem = unsupported({"word_tokenizer_type": word_tokenizer_type, "do_word_tokenize": do_word_tokenize,
-                               "subword_tokenizer_type": subword_tokenizer_type,
-                               "do_subword_tokenize": do_subword_tokenize})
-        if problem:
-            raise TokenizerLoadError(problem)
-        sentencepiece = subword_tokenizer_type == "sentencepiece"
-        if sentencepiece:
-            if not spm_file or not os.path.isfile(spm_file):
-                raise TokenizerLoadError(f"SentencePiece model (spm_file) not found: {spm_file}")
-            vocab = spm_vocab(spm_file)
-        elif vocab is None:
-            if vocab_file is None or not os.path.isfile(vocab_file):
-                raise TokenizerLoadError(f"vocabulary file not found: {vocab_file}")
-            vocab = load_vocab(vocab_file)
+        settings = {"word_tokenizer_type": word_tokenizer_type, "subword_tokenizer_type": subword_tokenizer_type,
+                    "do_word_tokenize": do_word_tokenize, "do_subword_tokenize": do_subword_tokenize,
+                    "do_lower_case": do_lower_case, "mecab_kwargs": mecab_kwargs, "sudachi_kwargs": sudachi_kwargs,
+                    "jumanpp_kwargs": jumanpp_kwargs, "spm_file": spm_file}
+        pipeline = build_pipeline(settings, vocab, vocab_file, str(unk_token), mecab_threads)
+        vocab, self._pre, self._wordpiece = pipeline.vocab, pipeline.pre, pipeline.subwords
         self._base_vocab: OrderedDict[str, int] = OrderedDict(vocab)
         for name in ("tokenizer_file", "tokenizer_object"):  # the backend is always built from the vocabulary
             kwargs.pop(name, None)
@@ -134,17 +115,8 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
             WordPiece(dict(vocab), unk_token=str(unk_token), max_input_chars_per_word=100, continuing_subword_prefix="##")
         )
         self._tokenizer.pre_tokenizer = pre_tokenizers.Split(" ", behavior="removed")
+        sentencepiece = subword_tokenizer_type == "sentencepiece"
         self._tokenizer.decoder = decoders.Metaspace() if sentencepiece else decoders.WordPiece(prefix="##")
-        if do_word_tokenize:
-            segmenter = make_segmenter(word_tokenizer_type,
-                                       segmenter_options.get(segmenter_class(word_tokenizer_type).kwargs_name),
-                                       mecab_threads)
-        else:
-            segmenter = WholeTextSegmenter()
-        mode = subword_mode(subword_tokenizer_type, do_subword_tokenize)
-        # lower-casing belongs to the word tokenizer in BertJapaneseTokenizer: no word tokenizer, no lower-casing
-        self._pre = Pretokenizer(segmenter, do_lower_case and do_word_tokenize, mode)
-        self._wordpiece = subword_vocab(mode, dict(vocab), str(unk_token), spm_file)
         self.do_lower_case = do_lower_case
         self.do_word_tokenize = do_word_tokenize
         self.do_subword_tokenize = do_subword_tokenize

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from jbert import __version__
-from jbert.errors import JbertError, TokenizerLoadError
+from jbert.errors import TokenizerLoadError
 from jbert.tokenization.mecab import DICTIONARIES
-from jbert.tokenization.segmenters import WORD_SEGMENTERS, make_segmenter, segmenter_class, segmenter_kwargs
+from jbert.tokenization.segmenters import is_word_segmenter, make_segmenter, segmenter_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _normalizer_name(spec: dict[str, Any] | None) -> str:
 
 def _analyser(tokenizer_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
     word = config.get("word_tokenizer_type")
-    if word and config.get("do_word_tokenize", True) and (word in WORD_SEGMENTERS or _builtin(word)):
+    if word and config.get("do_word_tokenize", True) and is_word_segmenter(word):
         kwargs = segmenter_kwargs(config) or {}
         return {**make_segmenter(word, kwargs, threads=0).info(),
                 "normalization": "NFKC" if kwargs.get("normalize_text", True) else "none"}
@@ -103,14 +103,6 @@ def _analyser(tokenizer_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
     spec = _read_json(tokenizer_json).get("normalizer") if tokenizer_json.is_file() else None
     return {"word_tokenizer": word, "dictionary": None, "dictionary_version": None,
             "normalization": _normalizer_name(spec)}
-
-
-def _builtin(word: str) -> bool:
-    try:
-        segmenter_class(word)  # registers the built-in segmenters
-    except JbertError:
-        return False
-    return True
 
 
 def _subword_type(tokenizer_dir: Path, config: dict[str, Any]) -> str | None:

@@ -105,6 +105,11 @@ def segmenter_class(word_tokenizer_type: str) -> type[WordSegmenter]:
     return WORD_SEGMENTERS.get(word_tokenizer_type)
 
 
+def is_word_segmenter(word_tokenizer_type: str) -> bool:
+    _load_builtin()
+    return word_tokenizer_type in WORD_SEGMENTERS
+
+
 def make_segmenter(word_tokenizer_type: str, kwargs: dict[str, Any] | None, threads: int | None = None
                    ) -> WordSegmenter:
     """The segmenter for a tokenizer_config's ``word_tokenizer_type`` and its ``*_kwargs``."""
