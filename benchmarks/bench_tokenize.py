@@ -201,9 +201,10 @@ def main() -> None:
     print("(wall is what you get on this machine now; with other processes busy, threads cannot run in "
           "parallel and wall understates them: the main thread's CPU is the threaded pipeline's critical path)")
     if sudachi_seconds:
-        sudachi_ref = sudachi_seconds["Sudachi: BertJapaneseTokenizer"][0]
-        print(C.table([(name, wall, chars / wall, sudachi_ref / wall) for name, (wall, _, _) in sudachi_seconds.items()],
-                      ["tokenizer", "wall s", "chars/s", "x transformers' Sudachi (wall)"]))
+        ref_wall, ref_cpu, _ = sudachi_seconds["Sudachi: BertJapaneseTokenizer"]
+        print(C.table([(name, wall, chars / wall, ref_wall / wall, cpu, ref_cpu / cpu)
+                       for name, (wall, cpu, _) in sudachi_seconds.items()],
+                      ["tokenizer", "wall s", "chars/s", "x transformers' Sudachi (wall)", "CPU s", "x (CPU)"]))
     path = C.write_result("tokenize", {
         "workload": {"singles": len(singles), "pairs": len(pairs), "characters": chars},
         "vocab": {"kind": args.vocab, "size": vocab_size, "dir": str(tok_dir)},
@@ -214,9 +215,10 @@ def main() -> None:
                            **({"cpu_s": cpu, "main_thread_cpu_s": main, "speedup_critical_path": ref_cpu / main}
                               if in_process[name] else {})}
                     for name, (wall, cpu, main) in seconds.items()},
-        "sudachi": {name: {"wall_s": wall, "chars_per_s": chars / wall,
-                           "speedup_wall": sudachi_seconds["Sudachi: BertJapaneseTokenizer"][0] / wall}
-                    for name, (wall, _, _) in sudachi_seconds.items()},
+        "sudachi": {name: {"wall_s": wall, "cpu_s": cpu, "chars_per_s": chars / wall,
+                           "speedup_wall": sudachi_seconds["Sudachi: BertJapaneseTokenizer"][0] / wall,
+                           "speedup_cpu": sudachi_seconds["Sudachi: BertJapaneseTokenizer"][1] / cpu}
+                    for name, (wall, cpu, _) in sudachi_seconds.items()},
     })
     print(f"wrote {path}")
 
