@@ -67,6 +67,7 @@ class JumanppSegmenter(WordSegmenter):
         version = None
         path = shutil.which(self.executable)
         if path:
-            done = subprocess.run([path, "--version"], capture_output=True, text=True, check=False, timeout=10)
+            done = subprocess.run([path, "--version"], capture_output=True, text=True, check=False, timeout=10,
+                                  stdin=subprocess.DEVNULL)
             version = done.stdout.strip() or None
         return {"word_tokenizer": "jumanpp", "dictionary": "jumandic (Juman++)", "dictionary_version": version}
