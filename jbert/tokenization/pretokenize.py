@@ -191,7 +191,8 @@ class Pretokenizer:
                 part.words = words
         plain = not self.do_lower_case and not self.character and not self.whole
         for unit in batch:
-            if plain and len(unit.parts) == 1 and unit.parts[0].given is None:  # the common case, without the loop
+            only = unit.parts[0] if len(unit.parts) == 1 else None
+            if plain and only is not None and only.given is None and not only.literal:  # the common case
                 unit.joined = self._words(unit.parts[0])
                 continue
             words = []

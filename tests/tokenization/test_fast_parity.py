@@ -116,13 +116,18 @@ def test_added_tokens(tiny_tokenizer_dir: Path) -> None:
     (["two words", "a\tb"], "これはtwo wordsとa\tbです two  words"),  # literals with whitespace: one token each
     (["アップルパイ"], "ｱｯﾌﾟﾙﾊﾟｲとアップルパイ"),  # only the literal as written; NFKC's match is WordPiece'd
     (["ABC"], "abcとABC"),
+    (["<ent>", "two words"], "<ent>"),  # a text that is one added token and nothing else
+    (["<ent>", "two words"], "two words"),
 ])
-def test_added_tokens_match_the_raw_text_only(lower_tokenizer_dir: Path, added: list[str], text: str) -> None:
+@pytest.mark.parametrize("lower", [False, True])
+def test_added_tokens_match_the_raw_text_only(tiny_tokenizer_dir: Path, lower_tokenizer_dir: Path, added: list[str],
+                                              text: str, lower: bool) -> None:
     from transformers import BertJapaneseTokenizer
 
     from jbert.tokenization import load_tokenizer
 
-    fast, slow = load_tokenizer(lower_tokenizer_dir), BertJapaneseTokenizer.from_pretrained(lower_tokenizer_dir)
+    path = lower_tokenizer_dir if lower else tiny_tokenizer_dir
+    fast, slow = load_tokenizer(path), BertJapaneseTokenizer.from_pretrained(path)
     for tok in (fast, slow):
         tok.add_tokens(added)
     ours = fast(text, return_offsets_mapping=True)
