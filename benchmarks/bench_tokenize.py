@@ -6,7 +6,8 @@ are checked identical to BertJapaneseTokenizer's before anything is timed. Figur
 ``--repeats`` interleaved runs (the best, not the mean: on a shared machine the mean times the
 neighbours too). Also reported: MeCab's own parse time over the same normalised text (the floor of
 any MeCab tokenizer in one thread), the naive fugashi-words -> BertTokenizerFast pipeline, and the
-multi-process path.
+multi-process path. A second table times the Sudachi word segmenter (split mode A, sudachidict_core, same
+vocabulary) against transformers' own Sudachi BertJapaneseTokenizer, ids checked identical too.
 
     python benchmarks/bench_tokenize.py                 # ~1 minute on 2 cores
     python benchmarks/bench_tokenize.py --vocab local   # vocabulary built as tests/conftest.py does
@@ -129,8 +130,35 @@ def contenders(tok_dir: Path, singles: list[str], pairs: list[tuple[str, str]], 
     return fns, outputs
 
 
-def check_identical(outputs: dict[str, Any]) -> None:
-    ref_single, ref_pair = outputs["BertJapaneseTokenizer"]
+def sudachi_contenders(tok_dir: Path, singles: list[str], pairs: list[tuple[str, str]]
+                       ) -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
+    """transformers' and jbert's Sudachi tokenizers over the same vocabulary (none without sudachipy)."""
+    import importlib.util
+
+    if importlib.util.find_spec("sudachipy") is None or importlib.util.find_spec("sudachidict_core") is None:
+        return {}, {}
+    from transformers import BertJapaneseTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    out = tok_dir.parent / f"{tok_dir.name}-sudachi"
+    out.mkdir(exist_ok=True)
+    (out / "vocab.txt").write_bytes((tok_dir / "vocab.txt").read_bytes())
+    config = json.loads((tok_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.update(word_tokenizer_type="sudachi", sudachi_kwargs={"sudachi_split_mode": "A", "sudachi_dict_type": "core"})
+    (out / "tokenizer_config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    slow = BertJapaneseTokenizer.from_pretrained(out, model_input_names=["input_ids", "token_type_ids",
+                                                                          "attention_mask"])
+    fast = load_tokenizer(out)
+    first, second = [a for a, _ in pairs], [b for _, b in pairs]
+    fns = {"Sudachi: BertJapaneseTokenizer": lambda: (slow(singles), slow(first, second)),
+           "Sudachi: jbert (offsets)": lambda: (fast(singles, return_offsets_mapping=True),
+                                                fast(first, second, return_offsets_mapping=True))}
+    return fns, {name: fn() for name, fn in fns.items()}
+
+
+def check_identical(outputs: dict[str, Any], reference: str = "BertJapaneseTokenizer") -> None:
+    ref_single, ref_pair = outputs[reference]
     for name, (single, pair) in outputs.items():
         same = single["input_ids"] == ref_single["input_ids"] and pair["input_ids"] == ref_pair["input_ids"] \
             and pair["token_type_ids"] == ref_pair["token_type_ids"]
@@ -154,8 +182,12 @@ def main() -> None:
     tok_dir = build_tokenizer(args)
     fns, outputs = contenders(tok_dir, singles, pairs, args.num_proc)
     check_identical(outputs)
+    sudachi_fns, sudachi_outputs = sudachi_contenders(tok_dir, singles, pairs)
+    if sudachi_outputs:
+        check_identical(sudachi_outputs, "Sudachi: BertJapaneseTokenizer")
     load = os.getloadavg()[0]
-    seconds = best_of(fns, args.repeats)
+    seconds = best_of({**fns, **sudachi_fns}, args.repeats)
+    sudachi_seconds = {name: seconds.pop(name) for name in sudachi_fns}
     ref_wall, ref_cpu, _ = seconds["BertJapaneseTokenizer"]
     in_process = {name: "processes" not in name for name in seconds}  # CPU of worker processes is not counted
     rows = [(name, wall, chars / wall, ref_wall / wall, cpu if in_process[name] else None,
@@ -168,6 +200,11 @@ def main() -> None:
                          "x ref (ref CPU / main CPU)"]))
     print("(wall is what you get on this machine now; with other processes busy, threads cannot run in "
           "parallel and wall understates them: the main thread's CPU is the threaded pipeline's critical path)")
+    if sudachi_seconds:
+        ref_wall, ref_cpu, _ = sudachi_seconds["Sudachi: BertJapaneseTokenizer"]
+        print(C.table([(name, wall, chars / wall, ref_wall / wall, cpu, ref_cpu / cpu)
+                       for name, (wall, cpu, _) in sudachi_seconds.items()],
+                      ["tokenizer", "wall s", "chars/s", "x transformers' Sudachi (wall)", "CPU s", "x (CPU)"]))
     path = C.write_result("tokenize", {
         "workload": {"singles": len(singles), "pairs": len(pairs), "characters": chars},
         "vocab": {"kind": args.vocab, "size": vocab_size, "dir": str(tok_dir)},
@@ -178,6 +215,10 @@ def main() -> None:
                            **({"cpu_s": cpu, "main_thread_cpu_s": main, "speedup_critical_path": ref_cpu / main}
                               if in_process[name] else {})}
                     for name, (wall, cpu, main) in seconds.items()},
+        "sudachi": {name: {"wall_s": wall, "cpu_s": cpu, "chars_per_s": chars / wall,
+                           "speedup_wall": sudachi_seconds["Sudachi: BertJapaneseTokenizer"][0] / wall,
+                           "speedup_cpu": sudachi_seconds["Sudachi: BertJapaneseTokenizer"][1] / cpu}
+                    for name, (wall, cpu, _) in sudachi_seconds.items()},
     })
     print(f"wrote {path}")
 

@@ -37,14 +37,16 @@ class WordPieceVocab:
         self._reset()
 
     def set_literals(self, literals: dict[str, int]) -> None:
-        """Added tokens (content -> id): split out of the text before MeCab, each is one word of its own."""
+        """Added tokens (content -> id): split out of the text before segmentation, each is one word of its own.
+
+        Only those words take the literal's id (see `tokenize_units`): a segmenter word that merely equals one
+        (after NFKC, say) is subword-tokenized with the vocabulary, as the slow tokenizer does.
+        """
         self.literals = dict(literals)
-        self.codes.update(self.literals)
 
     def _reset(self) -> None:
         # A word that is a whole vocabulary entry is its own single piece (greedy longest match tries it first).
         self.codes = {t: i for t, i in self.vocab.items() if len(t) <= self.max_chars}
-        self.codes.update(getattr(self, "literals", {}))
         self._entries = 0  # multi-piece entries so far
         self._entry_rows: list[tuple[int, int]] = []  # learned since the last tables() call
         self._piece_rows: list[tuple[int, int, int]] = []
@@ -124,6 +126,9 @@ def tokenize_units(wp: WordPieceVocab, units: list[Unit]) -> Tokens:
     word_start = np.concatenate([[0], spaces + 1]) if words else spaces
     lengths = np.concatenate([spaces, [len(layout)]]) - word_start if words else spaces
     codes = wp.lookup(words)
+    literal_at = [int(k) + int(w) for u, k in zip(units, np.cumsum(n_words) - n_words, strict=True) for w in u.literals]
+    if literal_at:  # added-token literals take their own id whatever the vocabulary would make of them
+        codes[literal_at] = [wp.literals.get(words[i], wp.unk_id) for i in literal_at]
     multi = codes < -1
     per_word = np.ones(len(words), dtype=np.int64)
     if multi.any():
@@ -150,7 +155,9 @@ def token_offsets(pre: Pretokenizer, units: list[Unit], tokens: Tokens) -> tuple
     if not len(tokens.ids):
         return tokens.ids, tokens.ids
     maps = build_maps(pre, units)
-    return maps[tokens.first, 0], maps[tokens.last, 1]
+    starts = maps[tokens.first, 0]
+    # a piece that covers no character (SentencePiece's lone "▁") is an empty span where its word starts
+    return starts, np.where(tokens.last >= tokens.first, maps[np.maximum(tokens.last, tokens.first), 1], starts)
 
 
 def build_maps(pre: Pretokenizer, units: list[Unit]) -> np.ndarray:
@@ -213,20 +220,36 @@ def _word_spans(pre: Pretokenizer, part: Part) -> list[np.ndarray]:
     result, cursor = [], 0
 
     def span(a: int, b: int) -> list[int]:  # source [a, b) -> original [start, end)
+        n = len(part.source)
+        a = min(a, n - 1)
+        b = min(max(b, a + 1), n)  # an empty or out-of-range word gets the character where it stands
         if part.spans is None:
             return [a + part.offset, b + part.offset]
         return [int(part.spans[a, 0]) + part.offset, int(part.spans[b - 1, 1]) + part.offset]
 
-    for surface in part.surfaces:
-        at = part.source.find(surface, cursor)
-        cursor = at + len(surface)
+    given = part.given.spans if part.given is not None else None
+    for k, surface in enumerate(part.surfaces):
+        if given is not None:  # the segmenter's own spans (a projected surface need not spell the text)
+            at, cursor = given[k]
+        else:
+            found = part.source.find(surface, cursor)
+            # a surface that does not spell the text (Juman++ writing a space as "\u3000") is taken to replace as
+            # many characters where the text stands
+            at, cursor = (found, found + len(surface)) if found >= 0 else (cursor, min(cursor + len(surface),
+                                                                                        len(part.source)))
         token = pre.token(surface)
         if pre.character:  # one word per character of NFKC(token)
             chars = nfkc(token)
-            aligned = len(chars) == len(surface)
+            aligned = len(chars) == len(surface) == cursor - at
             result += [np.array([span(at + i, at + i + 1) if aligned else span(at, cursor)]) for i in range(len(chars))]
             continue
-        aligned = len(token) == len(surface)  # lower-casing may change lengths ("İ" -> "i̇"): then the whole word
+        # lower-casing may change lengths ("İ" -> "i̇"), a projection the surface: then the whole word
+        aligned = len(token) == len(surface) == cursor - at
+        if pre.whole:
+            if surface:
+                result.append(np.array([span(at + i, at + i + 1) if aligned else span(at, cursor)
+                                        for i in range(len(token))]))
+            continue
         for m in _NON_SPACE.finditer(token):
             result.append(np.array([span(at + i, at + i + 1) if aligned else span(at, cursor)
                                     for i in range(m.start(), m.end())]))

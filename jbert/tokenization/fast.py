@@ -30,30 +30,46 @@ without its tagger and makes one per process).
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from functools import partial
 from typing import Any
 
-from tokenizers import Tokenizer, decoders, pre_tokenizers, processors
+from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers, processors
 from tokenizers.models import WordPiece
-from transformers.models.bert_japanese.tokenization_bert_japanese import load_vocab
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
 from transformers.tokenization_utils_tokenizers import TokenizersBackend
 from transformers.utils import PaddingStrategy
 
-from jbert.errors import TokenizerLoadError
 from jbert.tokenization.encoding import RowBatch, RowEncoding, pad_outputs, row_outputs
-from jbert.tokenization.engine import WordPieceVocab, token_offsets, tokenize_units
+from jbert.tokenization.engine import token_offsets, tokenize_units
 from jbert.tokenization.inputs import Ranges, as_batch, chunk_samples, gc_paused, layout
-from jbert.tokenization.pretokenize import Pretokenizer, Unit
-from jbert.tokenization.segmenter import Segmenter
+from jbert.tokenization.pipeline import build_pipeline
+from jbert.tokenization.pretokenize import UNK_CHAR, Unit
+from jbert.tokenization.segmenters import SUBWORD_TYPES
 from jbert.tokenization.truncation import Options, sample_rows
 
-SUBWORD_TYPES = ("wordpiece", "character")
+__all__ = ["SUBWORD_TYPES", "BertJapaneseTokenizerFast"]
+
+_SPACE = re.compile(r"\s")
+
+
+def _lowered(token: Any, special: bool) -> Any:
+    """`token` as PreTrainedTokenizer._add_tokens stores it for a lower-casing tokenizer."""
+    if isinstance(token, str):
+        return token if special else AddedToken(token.lower(), rstrip=False, lstrip=False, normalized=True,
+                                                special=False)
+    if not token.special and not special and token.normalized:
+        token = AddedToken(token.content.lower(), rstrip=token.rstrip, lstrip=token.lstrip,
+                           single_word=token.single_word, normalized=True, special=False)
+    return token
 
 
 class BertJapaneseTokenizerFast(TokenizersBackend):
-    """Fast, offset-aware twin of `transformers.BertJapaneseTokenizer` (MeCab + WordPiece or characters).
+    """Fast, offset-aware twin of `transformers.BertJapaneseTokenizer`.
+
+    Word segmenters: MeCab, Sudachi, Juman++ (or none, ``do_word_tokenize=False``); subwords: WordPiece,
+    characters, SentencePiece (or none, ``do_subword_tokenize=False``). See docs/tokenizers.md.
 
     Build it with `jbert.tokenization.load_tokenizer(dir)`; `save_pretrained` writes the portable
     BertJapaneseTokenizer format (vocab.txt + tokenizer_config.json), never a tokenizer.json.
@@ -72,6 +88,11 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         word_tokenizer_type: str = "mecab",
         subword_tokenizer_type: str = "wordpiece",
         mecab_kwargs: dict[str, Any] | None = None,
+        sudachi_kwargs: dict[str, Any] | None = None,
+        jumanpp_kwargs: dict[str, Any] | None = None,
+        spm_file: str | None = None,
+        do_word_tokenize: bool = True,
+        do_subword_tokenize: bool = True,
         never_split: list[str] | None = None,
         unk_token: str = "[UNK]",
         sep_token: str = "[SEP]",
@@ -81,15 +102,12 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         mecab_threads: int | None = None,
         **kwargs: Any,
     ):
-        if word_tokenizer_type != "mecab" or subword_tokenizer_type not in SUBWORD_TYPES:
-            raise TokenizerLoadError(
-                f"jbert's fast tokenizer supports word_tokenizer_type 'mecab' with subword_tokenizer_type "
-                f"{' or '.join(SUBWORD_TYPES)}; got {word_tokenizer_type!r} + {subword_tokenizer_type!r}"
-            )
-        if vocab is None:
-            if vocab_file is None or not os.path.isfile(vocab_file):
-                raise TokenizerLoadError(f"vocabulary file not found: {vocab_file}")
-            vocab = load_vocab(vocab_file)
+        settings = {"word_tokenizer_type": word_tokenizer_type, "subword_tokenizer_type": subword_tokenizer_type,
+                    "do_word_tokenize": do_word_tokenize, "do_subword_tokenize": do_subword_tokenize,
+                    "do_lower_case": do_lower_case, "mecab_kwargs": mecab_kwargs, "sudachi_kwargs": sudachi_kwargs,
+                    "jumanpp_kwargs": jumanpp_kwargs, "spm_file": spm_file}
+        pipeline = build_pipeline(settings, vocab, vocab_file, str(unk_token), mecab_threads)
+        vocab, self._pre, self._wordpiece = pipeline.vocab, pipeline.pre, pipeline.subwords
         self._base_vocab: OrderedDict[str, int] = OrderedDict(vocab)
         for name in ("tokenizer_file", "tokenizer_object"):  # the backend is always built from the vocabulary
             kwargs.pop(name, None)
@@ -97,14 +115,17 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
             WordPiece(dict(vocab), unk_token=str(unk_token), max_input_chars_per_word=100, continuing_subword_prefix="##")
         )
         self._tokenizer.pre_tokenizer = pre_tokenizers.Split(" ", behavior="removed")
-        self._tokenizer.decoder = decoders.WordPiece(prefix="##")
-        self._pre = Pretokenizer(mecab_kwargs, do_lower_case, subword_tokenizer_type, mecab_threads=mecab_threads)
-        self._wordpiece = WordPieceVocab(dict(vocab), str(unk_token),
-                                         100 if subword_tokenizer_type == "wordpiece" else 1 << 30)
+        sentencepiece = subword_tokenizer_type == "sentencepiece"
+        self._tokenizer.decoder = decoders.Metaspace() if sentencepiece else decoders.WordPiece(prefix="##")
         self.do_lower_case = do_lower_case
+        self.do_word_tokenize = do_word_tokenize
+        self.do_subword_tokenize = do_subword_tokenize
         self.word_tokenizer_type = word_tokenizer_type
         self.subword_tokenizer_type = subword_tokenizer_type
+        self.spm_file = spm_file
         self.mecab_kwargs = dict(mecab_kwargs) if mecab_kwargs is not None else None
+        self.sudachi_kwargs = dict(sudachi_kwargs) if sudachi_kwargs is not None else None
+        self.jumanpp_kwargs = dict(jumanpp_kwargs) if jumanpp_kwargs is not None else None
         self.never_split = never_split
         self.fingerprint: dict[str, Any] | None = None
         self.recorded_fingerprint: dict[str, Any] | None = None  # as written when the vocab was built
@@ -113,6 +134,10 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
             word_tokenizer_type=word_tokenizer_type,
             subword_tokenizer_type=subword_tokenizer_type,
             mecab_kwargs=mecab_kwargs,
+            sudachi_kwargs=sudachi_kwargs,
+            jumanpp_kwargs=jumanpp_kwargs,
+            do_word_tokenize=do_word_tokenize,
+            do_subword_tokenize=do_subword_tokenize,
             never_split=never_split,
             unk_token=unk_token,
             sep_token=sep_token,
@@ -131,12 +156,13 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
 
     @property
     def mecab_threads(self) -> int:
-        """MeCab worker threads (0: MeCab runs in the calling thread). Settable."""
+        """MeCab worker threads (0: MeCab runs in the calling thread; other segmenters always 0). Settable."""
         return self._pre.segmenter.threads
 
     @mecab_threads.setter
     def mecab_threads(self, value: int) -> None:
-        self._pre.segmenter = Segmenter(self._pre.mecab_kwargs, value)
+        segmenter = self._pre.segmenter
+        self._pre.segmenter = type(segmenter)(segmenter.kwargs, value)
 
     def update_post_processor(self) -> None:
         """BERT's template is set in __init__; the base class's bos/eos template does not apply."""
@@ -144,13 +170,13 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
     def _sync_added_tokens(self) -> None:
         added = self.added_tokens_decoder
         self._pre.set_added_tokens(list(added.values()))
-        self._wordpiece.set_literals({token.content: index for index, token in added.items()})
+        # a literal with whitespace is one word in the joined form: its spaces are written as UNK_CHAR
+        self._wordpiece.set_literals({_SPACE.sub(UNK_CHAR, token.content): index for index, token in added.items()})
         self._pre.never_split = set(self.all_special_tokens) | set(self.never_split or [])
 
     def _add_tokens(self, new_tokens: list[Any], special_tokens: bool = False) -> int:
-        for token in new_tokens:
-            if any(c.isspace() for c in str(token)):
-                raise ValueError(f"cannot add {str(token)!r}: jbert's fast tokenizer needs tokens without whitespace")
+        if self.do_lower_case:  # the slow tokenizer lower-cases a normalised, non-special token's content
+            new_tokens = [_lowered(t, special_tokens or str(t) in self.all_special_tokens) for t in new_tokens]
         added = super()._add_tokens(new_tokens, special_tokens=special_tokens)
         if getattr(self, "_pre", None) is not None:
             self._sync_added_tokens()

@@ -23,7 +23,8 @@ from typing import Any
 
 from jbert import __version__
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.mecab import DICTIONARIES, dictionary_info
+from jbert.tokenization.mecab import DICTIONARIES
+from jbert.tokenization.segmenters import is_word_segmenter, make_segmenter, segmenter_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,14 @@ def _vocab_lines(tokenizer_dir: Path) -> tuple[str, list[str]]:
         if isinstance(vocab, dict):  # WordPiece/BPE: token -> id
             return "tokenizer.json", [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
         return "tokenizer.json", [f"{piece}\t{_float32(score)}" for piece, score in vocab]
-    raise TokenizerLoadError(f"{tokenizer_dir}: no vocab.txt or tokenizer.json (is this a tokenizer directory?)")
+    spiece = tokenizer_dir / "spiece.model"
+    if spiece.is_file():  # BertJapaneseTokenizer with SentencePiece subwords (LINE DistilBERT style)
+        import sentencepiece
+
+        sp = sentencepiece.SentencePieceProcessor(model_file=str(spiece))
+        return "spiece.model", [f"{sp.IdToPiece(i)}\t{_float32(sp.GetScore(i))}" for i in range(len(sp))]
+    raise TokenizerLoadError(f"{tokenizer_dir}: no vocab.txt, tokenizer.json or spiece.model (is this a tokenizer "
+                             "directory?)")
 
 
 def _normalizer_name(spec: dict[str, Any] | None) -> str:
@@ -87,17 +95,10 @@ def _normalizer_name(spec: dict[str, Any] | None) -> str:
 
 def _analyser(tokenizer_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
     word = config.get("word_tokenizer_type")
-    if word == "mecab":
-        kwargs = config.get("mecab_kwargs") or {}
-        info = dictionary_info(kwargs)
-        return {
-            "word_tokenizer": "mecab",
-            "dictionary": info["name"],
-            "dictionary_version": info["version"],
-            "dictionary_data_version": info.get("data_version"),
-            "fugashi_version": info.get("fugashi_version"),
-            "normalization": "NFKC" if kwargs.get("normalize_text", True) else "none",
-        }
+    if word and config.get("do_word_tokenize", True) and is_word_segmenter(word):
+        kwargs = segmenter_kwargs(config) or {}
+        return {**make_segmenter(word, kwargs, threads=0).info(),
+                "normalization": "NFKC" if kwargs.get("normalize_text", True) else "none"}
     tokenizer_json = tokenizer_dir / "tokenizer.json"
     spec = _read_json(tokenizer_json).get("normalizer") if tokenizer_json.is_file() else None
     return {"word_tokenizer": word, "dictionary": None, "dictionary_version": None,

@@ -1,6 +1,7 @@
 """`load_tokenizer`: the one way jbert gets a tokenizer - always a fast one, with offsets.
 
-- A MeCab `BertJapaneseTokenizer` directory (Tohoku-style or jbert-trained) -> `BertJapaneseTokenizerFast`:
+- A `BertJapaneseTokenizer` directory (MeCab, Sudachi or Juman++ words; WordPiece, character or
+  SentencePiece subwords; Tohoku-style, LINE-style or jbert-trained) -> `BertJapaneseTokenizerFast`:
   the same ids as BertJapaneseTokenizer, plus offsets into the original text and word ids.
 - Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
   -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
@@ -16,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.fast import SUBWORD_TYPES, BertJapaneseTokenizerFast
-from jbert.tokenization.mecab import make_tagger
+from jbert.tokenization.fast import BertJapaneseTokenizerFast
+from jbert.tokenization.segmenters import make_segmenter, segmenter_kwargs, unsupported
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
-# __init__ arguments of BertJapaneseTokenizer that the fast class takes as they are.
-_SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize", "sudachi_kwargs", "jumanpp_kwargs")
+# __init__ arguments of BertJapaneseTokenizer that `from_slow` passes explicitly (or, for files, not at all).
+_SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize", "mecab_kwargs", "sudachi_kwargs",
+              "jumanpp_kwargs")
+# BertJapaneseTokenizer settings that choose how text is tokenized (from_pretrained keyword overrides included).
+_SETTINGS = ("word_tokenizer_type", "subword_tokenizer_type", "mecab_kwargs", "sudachi_kwargs", "jumanpp_kwargs",
+             "do_word_tokenize", "do_subword_tokenize")
 
 
 def _read_config(name_or_path: str) -> dict[str, Any]:
@@ -98,17 +103,19 @@ def _load_auto_fast(name: str, **kwargs: Any) -> Any:
 
 
 def _check_japanese(name: str, config: dict[str, Any]) -> None:
-    word = config.get("word_tokenizer_type", "basic")
-    subword = config.get("subword_tokenizer_type", "wordpiece")
-    if word != "mecab":
-        raise TokenizerLoadError(
-            f"{name}: word_tokenizer_type {word!r} is not supported; jbert's fast BertJapaneseTokenizer needs 'mecab'"
-        )
-    if subword not in SUBWORD_TYPES:
-        raise TokenizerLoadError(
-            f"{name}: subword_tokenizer_type {subword!r} is not supported; use one of {', '.join(SUBWORD_TYPES)}"
-        )
-    make_tagger(config.get("mecab_kwargs"))  # missing fugashi / dictionary -> TokenizerLoadError with the fix
+    problem = unsupported(config)
+    if problem:
+        raise TokenizerLoadError(f"{name}: {problem}")
+    if (config.get("subword_tokenizer_type") == "sentencepiece" and os.path.isdir(name)
+            and not (Path(name) / str(config.get("spm_file") or "spiece.model")).is_file()):
+        raise TokenizerLoadError(f"{name}: subword_tokenizer_type 'sentencepiece' needs the SentencePiece model "
+                                 "spiece.model in the directory (BertJapaneseTokenizer's spm_file)")
+    if config.get("do_word_tokenize", True):
+        # a missing analyser / dictionary / binary -> TokenizerLoadError naming the install, before anything loads
+        try:
+            make_segmenter(config["word_tokenizer_type"], segmenter_kwargs(config), threads=0).check()
+        except TokenizerLoadError as err:
+            raise TokenizerLoadError(f"{name}: {err}") from err
 
 
 def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs: Any) -> BertJapaneseTokenizerFast:
@@ -121,12 +128,12 @@ def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs
 
     config = _read_config(name) if config is None else config
     threads = kwargs.pop("mecab_threads", None)
-    overrides = ("word_tokenizer_type", "subword_tokenizer_type", "mecab_kwargs")
-    _check_japanese(name, {**config, **{k: kwargs[k] for k in overrides if k in kwargs}})
+    _check_japanese(name, {**config, **{k: kwargs[k] for k in _SETTINGS if k in kwargs}})
     try:
         slow = BertJapaneseTokenizer.from_pretrained(name, **kwargs)
-    except (OSError, ValueError) as err:
-        raise TokenizerLoadError(f"{name}: cannot load BertJapaneseTokenizer files ({err})") from err
+    except (OSError, ValueError, TypeError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise TokenizerLoadError(f"{name}: cannot load BertJapaneseTokenizer files ({reason})") from err
     fast = from_slow(slow, mecab_threads=threads)
     if os.path.isdir(name):
         _attach_fingerprint(fast, name)
@@ -139,12 +146,18 @@ def from_slow(slow: Any, mecab_threads: int | None = None) -> BertJapaneseTokeni
     `mecab_threads`: MeCab worker threads (None: $JBERT_MECAB_THREADS or one per core but one; 0: none).
     """
     init = {k: v for k, v in slow.init_kwargs.items() if k not in _SLOW_ONLY}
+    sentencepiece = slow.subword_tokenizer_type == "sentencepiece"
     init.update(
-        vocab=dict(slow.vocab),
+        vocab=None if sentencepiece else dict(slow.vocab),
+        spm_file=slow.spm_file if sentencepiece else None,
         do_lower_case=slow.do_lower_case,
+        do_word_tokenize=slow.do_word_tokenize,
+        do_subword_tokenize=slow.do_subword_tokenize,
         word_tokenizer_type=slow.word_tokenizer_type,
         subword_tokenizer_type=slow.subword_tokenizer_type,
         mecab_kwargs=slow.mecab_kwargs,
+        sudachi_kwargs=slow.sudachi_kwargs,
+        jumanpp_kwargs=slow.jumanpp_kwargs,
         never_split=slow.never_split,
         added_tokens_decoder=dict(slow.added_tokens_decoder),
         model_max_length=slow.model_max_length,
@@ -181,11 +194,16 @@ def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathL
         vocab_file.write_text("".join(t + "\n" for t, _ in vocab), encoding="utf-8")
         init = {k: v for k, v in tok.init_kwargs.items() if k not in ("vocab", "vocab_file", "name_or_path")}
         init.update(
-            vocab_file=str(vocab_file),
+            vocab_file=None if tok.spm_file else str(vocab_file),
+            spm_file=tok.spm_file,
             do_lower_case=tok.do_lower_case,
-            word_tokenizer_type="mecab",
+            do_word_tokenize=tok.do_word_tokenize,
+            do_subword_tokenize=tok.do_subword_tokenize,
+            word_tokenizer_type=tok.word_tokenizer_type,
             subword_tokenizer_type=tok.subword_tokenizer_type,
             mecab_kwargs=tok.mecab_kwargs,
+            sudachi_kwargs=tok.sudachi_kwargs,
+            jumanpp_kwargs=tok.jumanpp_kwargs,
             never_split=tok.never_split,
             added_tokens_decoder=dict(tok.added_tokens_decoder),
             model_max_length=tok.model_max_length,

@@ -1,10 +1,17 @@
 """Everything `BertJapaneseTokenizer` does before WordPiece, with the bookkeeping to map offsets back.
 
-The slow pipeline per text: split on added-token literals (``[SEP]`` ...) -> NFKC each piece -> MeCab
-surfaces -> lower-case (option) -> WordPiece (after a whitespace split) or characters. `Pretokenizer.prepare`
-does the same and returns a `Unit`: the words joined by single spaces (what WordPiece then splits on " ")
-plus what is needed to map a character of that joined string back to a span of the ORIGINAL text
-(`jbert.tokenization.engine` does that for a whole batch with numpy, or word by word where it must).
+The slow pipeline per text: split on added-token literals (``[SEP]`` ...) -> NFKC each piece -> word
+segmenter surfaces (MeCab, Sudachi or Juman++, see `jbert.tokenization.segmenters`) -> lower-case (option)
+-> WordPiece or SentencePiece (after a whitespace split), characters, or the whole word (no subwords).
+`Pretokenizer.prepare` does the same and returns a `Unit`: the words joined by single spaces (what the
+subword step then splits on " ") plus what is needed to map a character of that joined string back to a
+span of the ORIGINAL text (`jbert.tokenization.engine` does that for a whole batch with numpy, or word by
+word where it must).
+
+Modes (`subword`): "wordpiece" and "sentencepiece" split words on whitespace as the slow subword tokenizers
+do; "character" and "whole" keep every surface, so a whitespace character that would reach the vocabulary
+as a token (a Sudachi " " surface, NFKC of U+3000) is written as `UNK_CHAR`, which no vocabulary holds and
+so becomes [UNK] exactly as in the slow tokenizer.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from typing import Any
 import numpy as np
 
 from jbert.tokenization.normalize import nfkc, normalize_with_alignment
-from jbert.tokenization.segmenter import Segmenter
+from jbert.tokenization.segmenters import Words, WordSegmenter
 
 _OTHER_SPACE = re.compile(r"[^\S ]")
+_SPACE = re.compile(r"\s")
+UNK_CHAR = "\uffff"  # a noncharacter: stands for a whitespace token, which only [UNK] can stand for
 _WS_TABLE_SIZE = 0x3001  # every code point str.isspace() accepts is below this
 _WS_TABLE = np.array([chr(c).isspace() for c in range(_WS_TABLE_SIZE)], dtype=bool)
 
@@ -32,12 +41,15 @@ class Part:
     offset: int  # where the piece starts in the original text
     source: str  # the literal, or the normalised text (what MeCab saw)
     spans: np.ndarray | None = None  # source char -> original span, relative to `offset`; None = identity
-    words: str = ""  # MeCab's words joined by single spaces (filled in after segmentation)
+    words: str = ""  # the segmenter's words joined by single spaces (filled in after segmentation)
     literal: bool = False
+    given: Words | None = None  # the surfaces (and spans) when they may contain whitespace
 
     @property
     def surfaces(self) -> list[str]:
-        """MeCab's words (no word contains a space: MeCab skips spaces)."""
+        """The segmenter's words (in the joined form no word contains a space: MeCab skips spaces)."""
+        if self.given is not None:
+            return self.given.surfaces
         return self.words.split(" ") if self.words else []
 
 
@@ -48,6 +60,7 @@ class Unit:
     joined: str
     parts: list[Part] = field(default_factory=list)
     exact: bool = False  # the vectorised map cannot be trusted (lower-casing changed a length ...)
+    literals: list[int] = field(default_factory=list)  # indices of the words that are added-token literals
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -66,17 +79,17 @@ class Pretokenizer:
 
     def __init__(
         self,
-        mecab_kwargs: dict[str, Any] | None,
+        segmenter: WordSegmenter,
         do_lower_case: bool = False,
-        subword_tokenizer_type: str = "wordpiece",
+        subword: str = "wordpiece",
         never_split: list[str] | None = None,
-        mecab_threads: int | None = None,
     ):
-        self.mecab_kwargs = dict(mecab_kwargs or {})
-        self.segmenter = Segmenter(self.mecab_kwargs, mecab_threads)
-        self.normalize_text = bool(self.mecab_kwargs.get("normalize_text", True))
+        self.segmenter = segmenter
+        self.normalize_text = segmenter.normalize_text
         self.do_lower_case = do_lower_case
-        self.character = subword_tokenizer_type == "character"
+        self.subword = subword
+        self.character = subword == "character"
+        self.whole = subword == "whole"  # do_subword_tokenize false: each surface is one vocabulary lookup
         self.never_split = set(never_split or [])
         self._added: re.Pattern[str] | None = None
         self._added_first: re.Pattern[str] | None = None
@@ -171,31 +184,42 @@ class Pretokenizer:
 
     def _finish(self, units: list[Unit], batch: list[Unit], todo: list[Part], future: Any) -> list[Unit]:
         for part, words in zip(todo, future.result(), strict=True):
-            part.words = words
-        plain = not self.do_lower_case and not self.character
+            if isinstance(words, Words):
+                part.given = words
+                part.words = " ".join(" ".join(words.surfaces).split())
+            else:
+                part.words = words
+        plain = not self.do_lower_case and not self.character and not self.whole
         for unit in batch:
-            if plain and len(unit.parts) == 1:  # the common case, without the loop below
+            only = unit.parts[0] if len(unit.parts) == 1 else None
+            if plain and only is not None and only.given is None and not only.literal:  # the common case
                 unit.joined = self._words(unit.parts[0])
                 continue
             words = []
             for part in unit.parts:
                 joined = self._words(part)
-                if self.do_lower_case and not part.literal and not self.character:
+                if self.do_lower_case and not part.literal and not self.character and not self.whole:
                     lowered = self._lower_joined(joined)
                     unit.exact = unit.exact or len(lowered) != len(joined)  # e.g. "İ" -> "i̇"
                     joined = lowered
+                if part.literal:
+                    unit.literals.append(sum(w.count(" ") + 1 for w in words))
                 if joined:
                     words.append(joined)
+                # segmenter spans (projected surfaces) are only honoured word by word
+                unit.exact = unit.exact or (part.given is not None and part.given.spans is not None)
             unit.joined = " ".join(words)
-            unit.exact = unit.exact or self.character
+            unit.exact = unit.exact or self.character or self.whole
         return units
 
     def _words(self, part: Part) -> str:
         """The part's words joined by single spaces (WordPiece words, or characters)."""
-        if part.literal:
-            return part.source
+        if part.literal:  # one word, whatever it holds (its whitespace written as UNK_CHAR)
+            return _SPACE.sub(UNK_CHAR, part.source) if _SPACE.search(part.source) else part.source
         if self.character:
             return " ".join(self._characters(part.surfaces))
+        if self.whole:  # BertJapaneseTokenizer looks each (lower-cased) surface up whole
+            return " ".join(_SPACE.sub(UNK_CHAR, self.token(s)) for s in part.surfaces if s)
         # MeCab drops separator whitespace but keeps e.g. "\x0c" as a word, which WordPiece's split removes
         return " ".join(part.words.split()) if _OTHER_SPACE.search(part.words) else part.words
 
@@ -213,4 +237,4 @@ class Pretokenizer:
 
     def _characters(self, surfaces: list[str]) -> list[str]:
         """CharacterTokenizer: every character of NFKC(surface); whitespace-only surfaces included."""
-        return [c for s in surfaces for c in nfkc(self.token(s))]
+        return [c if c != " " else UNK_CHAR for s in surfaces for c in nfkc(self.token(s))]

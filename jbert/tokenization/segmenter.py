@@ -25,7 +25,17 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from jbert.tokenization.mecab import _EOS, _FORMAT, _SEP, make_tagger, mecab_option_string, segment_joined
+from jbert.tokenization.mecab import (
+    _EOS,
+    _FORMAT,
+    _SEP,
+    MECAB_KWARGS,
+    dictionary_info,
+    make_tagger,
+    mecab_option_string,
+    segment_joined,
+)
+from jbert.tokenization.segmenters import WORD_SEGMENTERS, WordSegmenter
 
 _BOUNDARY = "\ue000"
 _JOIN = f" {_BOUNDARY} "
@@ -104,25 +114,28 @@ class _Pending:
         return [w if w is not None else self.owner.segment(t) for w, t in zip(words, self.texts, strict=True)]
 
 
-class Segmenter:
+@WORD_SEGMENTERS.register("mecab")
+class Segmenter(WordSegmenter):
     """MeCab for many texts. `submit(texts)` returns a future-like object of each text's words joined by spaces.
 
     With `threads` > 0 each submitted chunk is parsed by a worker thread while the caller goes on; with 0, or
     when ctypes or the boundary dictionary is unavailable, it segments right away with fugashi.
     """
 
-    def __init__(self, mecab_kwargs: dict[str, Any] | None, threads: int | None = None):
-        self.mecab_kwargs = dict(mecab_kwargs or {})
-        self.threads = default_threads() if threads is None else threads
+    kwargs_name = "mecab_kwargs"
+    options = MECAB_KWARGS
+
+    def __init__(self, mecab_kwargs: dict[str, Any] | None = None, threads: int | None = None):
+        super().__init__(mecab_kwargs, default_threads() if threads is None else threads)
+        self.mecab_kwargs = self.kwargs
         self._tagger: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._pid = 0
 
-    def __getstate__(self) -> dict[str, Any]:  # taggers and threads do not travel to other processes
-        return {"mecab_kwargs": self.mecab_kwargs, "threads": self.threads}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["mecab_kwargs"], state["threads"])  # type: ignore[misc]
+    def info(self) -> dict[str, Any]:
+        info = dictionary_info(self.mecab_kwargs)
+        return {"word_tokenizer": "mecab", "dictionary": info["name"], "dictionary_version": info["version"],
+                "dictionary_data_version": info.get("data_version"), "fugashi_version": info.get("fugashi_version")}
 
     @property
     def tagger(self) -> Any:
@@ -144,6 +157,10 @@ class Segmenter:
         joined = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
         data = _JOIN.join(texts[i] for i in joined).encode("utf-8")
         return _Pending(self, texts, joined, pool.submit(self._parse, data))
+
+    def check(self) -> None:
+        """Raise TokenizerLoadError now (missing fugashi or dictionary, bad options) rather than at first use."""
+        _ = self.tagger
 
     def _parse(self, data: bytes) -> bytes | None:
         return self._local.mecab.parse(data)
@@ -172,3 +189,6 @@ class Segmenter:
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="jbert-mecab", initializer=start)
         self._pid = os.getpid()
         return self._pool
+
+
+MecabSegmenter = Segmenter

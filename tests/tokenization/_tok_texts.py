@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+# JGLUE v1.3 (train/valid) beside the checkout or beside its worktree folder; the slow tests skip without it
+SHARED_JGLUE = next((p / "shared" / "jglue" for p in Path(__file__).resolve().parents[3:5]
+                     if (p / "shared" / "jglue").is_dir()), Path(__file__).resolve().parents[3] / "shared" / "jglue")
 HARD_STRINGS: list[str] = json.loads((DATA / "tokenization" / "hard_strings.json").read_text(encoding="utf-8"))
 BERT_INPUTS = ["input_ids", "token_type_ids", "attention_mask"]
 
@@ -62,3 +66,35 @@ def variant(base: Path, out: Path, **config: Any) -> Path:
     data.update(config)
     (out / "tokenizer_config.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return out
+
+
+def _rows(tok: Any, text: str) -> list[tuple[str, tuple[int, int]]]:
+    enc = tok(text, return_offsets_mapping=True)
+    tokens = tok.convert_ids_to_tokens(enc["input_ids"])
+    return [(t, o) for t, o, s in zip(tokens, enc["offset_mapping"], enc.sequence_ids(), strict=True) if s is not None]
+
+
+def _groups(tok: Any, text: str) -> list[tuple[tuple[int, int], list[str]]]:
+    """Consecutive tokens whose spans overlap, merged: (span, tokens)."""
+    groups: list[tuple[tuple[int, int], list[str]]] = []
+    for token, (a, b) in _rows(tok, text):
+        if groups and a < groups[-1][0][1]:
+            (ga, gb), toks = groups[-1]
+            groups[-1] = ((ga, max(gb, b)), toks + [token])
+        else:
+            groups.append(((a, b), [token]))
+    return groups
+
+
+def _assert_spells(tok: Any, text: str) -> None:
+    """Every token's original span, NFKC-normalised (and lower-cased), spells the token."""
+    lower = tok.do_lower_case
+    for (a, b), tokens in _groups(tok, text):
+        if set(tokens) & set(tok.all_special_tokens) or tokens == ["\u2581"]:  # [UNK], and literal [SEP]s (never lower-cased)
+            continue
+        expected = unicodedata.normalize("NFKC", text[a:b])
+        expected = "".join((expected.lower() if lower else expected).split())
+        spelled = "".join(t[2:] if t.startswith("##") else t for t in tokens).replace("\u2581", "")
+        if tok.subword_tokenizer_type == "character":
+            expected = unicodedata.normalize("NFKC", expected)
+        assert spelled == expected, (text, (a, b), tokens)

@@ -35,13 +35,23 @@ def slow_tok(tiny_tokenizer_dir: Path) -> Any:
     return BertJapaneseTokenizer.from_pretrained(tiny_tokenizer_dir, model_input_names=BERT_INPUTS)
 
 
-@pytest.fixture(scope="session", params=["wordpiece", "lower", "character"])
-def tokenizer_pair(request: pytest.FixtureRequest, tiny_tokenizer_dir: Path) -> tuple[Any, Any]:
-    """(jbert, reference) for each supported configuration."""
+SUDACHI = {"sudachi": {"word_tokenizer_type": "sudachi", "do_lower_case": True},
+           "sudachi-character": {"word_tokenizer_type": "sudachi", "subword_tokenizer_type": "character"}}
+
+
+@pytest.fixture(scope="session", params=["wordpiece", "lower", "character", *SUDACHI])
+def tokenizer_pair(request: pytest.FixtureRequest, tiny_tokenizer_dir: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """(jbert, reference) for each supported configuration (Sudachi ones when sudachipy is installed)."""
     from transformers import BertJapaneseTokenizer
 
     from jbert.tokenization import load_tokenizer
 
-    path = {"wordpiece": tiny_tokenizer_dir, "lower": request.getfixturevalue("lower_tokenizer_dir"),
-            "character": request.getfixturevalue("char_tokenizer_dir")}[request.param]
+    if request.param in SUDACHI:
+        pytest.importorskip("sudachipy")
+        pytest.importorskip("sudachidict_core")
+        path = variant(tiny_tokenizer_dir, tmp_path_factory.mktemp(request.param), **SUDACHI[request.param])
+    else:
+        path = {"wordpiece": tiny_tokenizer_dir, "lower": request.getfixturevalue("lower_tokenizer_dir"),
+                "character": request.getfixturevalue("char_tokenizer_dir")}[request.param]
     return load_tokenizer(path), BertJapaneseTokenizer.from_pretrained(path, model_input_names=BERT_INPUTS)

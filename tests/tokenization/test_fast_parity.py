@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _tok_texts import HARD_STRINGS, collect_texts, jglue_texts
+from _tok_texts import HARD_STRINGS, SHARED_JGLUE, collect_texts, jglue_texts
 
 from jbert.tokenization import BertJapaneseTokenizerFast
-
-SHARED_JGLUE = Path(__file__).resolve().parents[3] / "shared" / "jglue"
 
 
 def _reference(slow: Any, texts: list[str], pairs: list[str] | None = None, **kwargs: Any) -> dict[str, list]:
@@ -112,8 +110,44 @@ def test_added_tokens(tiny_tokenizer_dir: Path) -> None:
     text = "この新語ABCは<ent>東京<e1>です。新語AB"
     assert fast(text)["input_ids"] == slow(text)["input_ids"]
     assert fast.convert_ids_to_tokens(fast(text)["input_ids"]) == slow.convert_ids_to_tokens(slow(text)["input_ids"])
-    with pytest.raises(ValueError, match="without whitespace"):
-        fast.add_tokens(["two words"])
+
+
+@pytest.mark.parametrize("added, text", [
+    (["two words", "a\tb"], "これはtwo wordsとa\tbです two  words"),  # literals with whitespace: one token each
+    (["アップルパイ"], "ｱｯﾌﾟﾙﾊﾟｲとアップルパイ"),  # only the literal as written; NFKC's match is WordPiece'd
+    (["ABC"], "abcとABC"),
+    (["<ent>", "two words"], "<ent>"),  # a text that is one added token and nothing else
+    (["<ent>", "two words"], "two words"),
+])
+@pytest.mark.parametrize("lower", [False, True])
+def test_added_tokens_match_the_raw_text_only(tiny_tokenizer_dir: Path, lower_tokenizer_dir: Path, added: list[str],
+                                              text: str, lower: bool) -> None:
+    from transformers import BertJapaneseTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    path = lower_tokenizer_dir if lower else tiny_tokenizer_dir
+    fast, slow = load_tokenizer(path), BertJapaneseTokenizer.from_pretrained(path)
+    for tok in (fast, slow):
+        tok.add_tokens(added)
+    ours = fast(text, return_offsets_mapping=True)
+    assert fast.convert_ids_to_tokens(ours["input_ids"]) == slow.convert_ids_to_tokens(slow(text)["input_ids"])
+    for token, (start, end) in zip(fast.convert_ids_to_tokens(ours["input_ids"]), ours["offset_mapping"], strict=True):
+        if token in added:
+            assert text[start:end] == token
+
+
+def test_added_token_with_a_space_loads_from_a_directory(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
+    from transformers import BertJapaneseTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    slow = BertJapaneseTokenizer.from_pretrained(tiny_tokenizer_dir)
+    slow.add_tokens(["New York"])
+    slow.save_pretrained(tmp_path)
+    fast = load_tokenizer(tmp_path)
+    text = "New Yorkに行く"
+    assert fast(text)["input_ids"] == BertJapaneseTokenizer.from_pretrained(tmp_path)(text)["input_ids"]
 
 
 def test_vocabulary_api_matches(fast_tok: Any, slow_tok: Any) -> None:

@@ -31,7 +31,9 @@ def test_mecab_directory_gives_the_fast_class_with_a_fingerprint(fast_tok: Any) 
 
 
 @pytest.mark.parametrize(("dic", "package"), [("unidic", "pip install unidic"), ("ipadic", "pip install ipadic")])
-def test_missing_dictionary_names_the_package(tmp_path: Path, tiny_tokenizer_dir: Path, dic: str, package: str) -> None:
+def test_missing_dictionary_names_the_package(tmp_path: Path, tiny_tokenizer_dir: Path, dic: str, package: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, dic, None)  # missing, whether or not this machine has it
     path = variant(tiny_tokenizer_dir, tmp_path / dic, mecab_kwargs={"mecab_dic": dic})
     assert package in _error(path)
 
@@ -48,9 +50,13 @@ def test_unknown_dictionary_lists_the_known_ones(tmp_path: Path, tiny_tokenizer_
 
 
 @pytest.mark.parametrize(("config", "says"), [
-    ({"word_tokenizer_type": "sudachi"}, "word_tokenizer_type 'sudachi'"),
     ({"word_tokenizer_type": "basic"}, "word_tokenizer_type 'basic'"),
-    ({"subword_tokenizer_type": "sentencepiece"}, "subword_tokenizer_type 'sentencepiece'"),
+    ({"subword_tokenizer_type": "bpe"}, "subword_tokenizer_type 'bpe'"),
+    ({"subword_tokenizer_type": "sentencepiece"}, "spiece.model"),
+    ({"subword_tokenizer_type": "sentencepiece", "spm_file": "x.model", "do_subword_tokenize": False},
+     "do_subword_tokenize false"),
+    ({"sudachi_kwargs": {"sudachi_split_mode": "D"}, "word_tokenizer_type": "sudachi"}, "sudachi_split_mode 'D'"),
+    ({"sudachi_kwargs": {"split": "A"}, "word_tokenizer_type": "sudachi"}, "unknown sudachi_kwargs key(s) split"),
 ])
 def test_unsupported_japanese_setups(tmp_path: Path, tiny_tokenizer_dir: Path, config: dict, says: str) -> None:
     assert says in _error(variant(tiny_tokenizer_dir, tmp_path / "v", **config))

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _tok_texts import HARD_STRINGS
+from _tok_texts import HARD_STRINGS, _assert_spells, _rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transformers.tokenization_utils_tokenizers import TokenizersBackend
 
 SQUAD = json.loads((Path(__file__).parents[1] / "data" / "jglue" / "jsquad-valid.json").read_text("utf-8"))
 CONTEXT = SQUAD["data"][0]["paragraphs"][0]["context"]
-
-
-def _rows(tok: Any, text: str) -> list[tuple[str, tuple[int, int]]]:
-    enc = tok(text, return_offsets_mapping=True)
-    tokens = tok.convert_ids_to_tokens(enc["input_ids"])
-    return [(t, o) for t, o, s in zip(tokens, enc["offset_mapping"], enc.sequence_ids(), strict=True) if s is not None]
 
 
 def test_half_width_kana_token_spans_both_characters(fast_tok: Any) -> None:
@@ -61,32 +54,6 @@ def test_encoding_api_answers_in_original_coordinates(fast_tok: Any) -> None:
     word = enc.word_ids()[first]
     assert enc.char_to_word(0) == word and tuple(enc.word_to_chars(word))[0] == 0
     assert enc.word_to_tokens(word) is not None and enc.tokens()[0] == "[CLS]"
-
-
-def _groups(tok: Any, text: str) -> list[tuple[tuple[int, int], list[str]]]:
-    """Consecutive tokens whose spans overlap, merged: (span, tokens)."""
-    groups: list[tuple[tuple[int, int], list[str]]] = []
-    for token, (a, b) in _rows(tok, text):
-        if groups and a < groups[-1][0][1]:
-            (ga, gb), toks = groups[-1]
-            groups[-1] = ((ga, max(gb, b)), toks + [token])
-        else:
-            groups.append(((a, b), [token]))
-    return groups
-
-
-def _assert_spells(tok: Any, text: str) -> None:
-    """Every token's original span, NFKC-normalised (and lower-cased), spells the token."""
-    lower = tok.do_lower_case
-    for (a, b), tokens in _groups(tok, text):
-        if set(tokens) & set(tok.all_special_tokens):  # [UNK], and literal [SEP]s (never lower-cased)
-            continue
-        expected = unicodedata.normalize("NFKC", text[a:b])
-        expected = "".join((expected.lower() if lower else expected).split())
-        spelled = "".join(t[2:] if t.startswith("##") else t for t in tokens)
-        if tok.subword_tokenizer_type == "character":
-            expected = unicodedata.normalize("NFKC", expected)
-        assert spelled == expected, (text, (a, b), tokens)
 
 
 def test_hard_strings_spell_their_spans(tokenizer_pair: tuple[Any, Any]) -> None:
