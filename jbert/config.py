@@ -36,7 +36,8 @@ class TaskConfig:
 @dataclass
 class ModelConfig:
     name_or_path: str | None = None
-    attn_implementation: str | None = "sdpa"
+    # None: transformers picks (SDPA where the architecture has it, else eager; jbert.model_inputs)
+    attn_implementation: str | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from jbert.config import DataConfig, JbertConfig, TrainingConfig
 from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads import EncodeOptions, EncodeStats, Feature, Head, get_head
+from jbert.model_inputs import align_tokenizer, attention_kwargs, clamp_max_length, read_model_inputs
 from jbert.modeldir import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -51,7 +52,10 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     prepare_output_dir(out, cfg.training)
     args = training_arguments(cfg.training, out, has_eval=bool(valid_ex), primary_metric=spec.primary_metric)
 
-    tokenizer = load_tokenizer(cfg.model.name_or_path)
+    inputs = read_model_inputs(cfg.model.name_or_path)  # what this architecture takes: inputs, length
+    max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
+    cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length))  # saved clamped
+    tokenizer = align_tokenizer(load_tokenizer(cfg.model.name_or_path), inputs)
     options = encode_options(cfg, train=True)
     train_f = encode_once(args, head, train_ex, tokenizer, options, source=train_path, split="train")
     valid_f = encode_once(args, head, valid_ex, tokenizer, options, source=valid_path, split="valid") if valid_ex else []
@@ -162,7 +166,7 @@ def load_model(head: Head, cfg: JbertConfig) -> Any:
     from transformers import set_seed
 
     set_seed(cfg.training.seed)
-    kwargs = {"attn_implementation": cfg.model.attn_implementation} if cfg.model.attn_implementation else {}
+    kwargs = attention_kwargs(cfg.model.attn_implementation)
     try:
         with quiet_weight_saving():
             return head.model(cfg.model.name_or_path, **kwargs)
