@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 TESTS = Path(__file__).resolve().parents[1]
 DATA = TESTS / "data"
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -54,7 +56,7 @@ def mecab_words(dic: str) -> Callable[[str], list[str]]:
     import fugashi
 
     if dic == "ipadic":
-        import ipadic
+        ipadic = pytest.importorskip("ipadic")  # in the dev extra (pip install ipadic)
 
         tagger = fugashi.GenericTagger(ipadic.MECAB_ARGS)
     else:
@@ -65,6 +67,7 @@ def mecab_words(dic: str) -> Callable[[str], list[str]]:
 
 
 def sudachi_words(mode: str = "C") -> Callable[[str], list[str]]:
+    pytest.importorskip("sudachidict_core")  # in the dev extra, with sudachipy
     from sudachipy import Dictionary, SplitMode
 
     tokenizer = Dictionary(dict="core").create(getattr(SplitMode, mode))
