@@ -40,7 +40,8 @@ class TaskConfig(Section):
 @dataclass
 class ModelConfig(Section):
     name_or_path: str | None = None
-    attn_implementation: str | None = "sdpa"
+    # None: transformers picks (SDPA where the architecture has it, else eager; jbert.model_inputs)
+    attn_implementation: str | None = None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from jbert import __version__
 from jbert.config import JbertConfig
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
+from jbert.model_inputs import align_tokenizer, model_inputs
 from jbert.modeling import quiet_weight_saving
 from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer  # re-exported: the one way jbert gets a tokenizer
@@ -147,6 +148,7 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     with quiet_weight_saving():
         model = head.model(str(path))
+    align_tokenizer(tokenizer, model_inputs(model.config))  # also for directories saved before it was recorded
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
     return Finetuned(path, config, spec, labels, head, tokenizer, model, encode_options(config, train=False))

@@ -17,6 +17,7 @@ from typing import Any
 
 from jbert.config import ModelConfig, TrainingConfig
 from jbert.errors import ConfigError
+from jbert.model_inputs import align_tokenizer, attention_kwargs, read_model_inputs
 from jbert.modeling import quiet_weight_saving
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
@@ -46,7 +47,8 @@ def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, prim
     out = Path(training.output_dir)
     prepare_output_dir(out, training, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
-    return Run(out, args, load_tokenizer(model_path))
+    # the tokenizer returns exactly the inputs this architecture takes (jbert.model_inputs)
+    return Run(out, args, align_tokenizer(load_tokenizer(model_path), read_model_inputs(model_path)))
 
 
 def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
@@ -68,7 +70,7 @@ def load_model(factory: Callable[..., Any], model: ModelConfig, seed: int) -> An
     from transformers import set_seed
 
     set_seed(seed)
-    kwargs = {"attn_implementation": model.attn_implementation} if model.attn_implementation else {}
+    kwargs = attention_kwargs(model.attn_implementation)
     try:
         with quiet_weight_saving():
             return factory(model.name_or_path, **kwargs)

@@ -16,7 +16,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_without_recipe():
     cfg = build_config()
     assert cfg.training.epochs == 3.0 and cfg.training.precision == "auto"
-    assert cfg.model.attn_implementation == "sdpa"
+    assert cfg.model.attn_implementation is None  # transformers picks per architecture
 
 
 def test_recipe_then_flags_then_overrides(tmp_path):

@@ -1,7 +1,9 @@
 """Dynamic padding: each batch is padded to its own longest sequence (rounded up to
 ``pad_to_multiple_of``), never to ``max_length``.
 
-Only model inputs (``jbert.heads.base.MODEL_INPUTS``) survive; metadata such as
+Only model inputs (``jbert.heads.base.MODEL_INPUTS``) survive, and of the tokenizer's outputs only
+those in its ``model_input_names`` (``jbert.model_inputs.align_tokenizer`` sets them to what the
+model takes: no ``token_type_ids`` for RoBERTa, DistilBERT ...); metadata such as
 ``example_index`` or ``offset_mapping`` stays with the features for ``decode``. A sequence
 feature is 1-D (``[seq]``) or, for multiple choice, 2-D (``[num_choices, seq]``); a scalar
 feature (a class id, a regression target, a QA start position) is stacked as is.
@@ -18,6 +20,7 @@ import torch
 from jbert.heads.base import MODEL_INPUTS, Feature
 
 LABEL_PAD = -100  # ignored by every HF loss
+_TOKENIZER_OUTPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class PaddingCollator:
@@ -33,12 +36,14 @@ class PaddingCollator:
         pad_id = getattr(tokenizer, "pad_token_id", None)
         self.pad_values = {"input_ids": pad_id if pad_id is not None else 0, "labels": LABEL_PAD}
         self.pad_to_multiple_of = pad_to_multiple_of
+        names = getattr(tokenizer, "model_input_names", None) or _TOKENIZER_OUTPUTS
+        self.keys = tuple(k for k in MODEL_INPUTS if k not in _TOKENIZER_OUTPUTS or k in names)
 
     def __call__(self, features: Sequence[Feature]) -> dict[str, torch.Tensor]:
         if not features:
             raise ValueError("cannot collate an empty batch")
         batch: dict[str, torch.Tensor] = {}
-        for key in MODEL_INPUTS:
+        for key in self.keys:
             if key in features[0]:
                 batch[key] = self._stack(key, [f[key] for f in features])
         return batch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from jbert.data import Example, Prediction, RowError
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads.base import EncodeOptions, Feature, Head
+from jbert.model_inputs import clamp_max_length, model_inputs
 from jbert.precision import autocast_dtype, resolve_precision
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ class Predictor:
     ):
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
+        takes = model_inputs(model.config)  # the inputs and the longest sequence this architecture reads
+        self.input_names = takes.names
+        options = replace(options, max_length=clamp_max_length(options.max_length, takes, "--max-length"))
         self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, batch_size
         self.device = resolve_device(device)
         self.dtype = autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
@@ -115,13 +120,10 @@ class Predictor:
                 rows = order[start : start + self.batch_size]
                 batch = self.collate([features[i] for i in rows])
                 # Gold targets stay out: the model would only spend time on a loss nobody reads.
-                inputs = {k: v.to(self.device) for k, v in batch.items() if k in _INPUT_KEYS}
+                inputs = {k: v.to(self.device) for k, v in batch.items() if k in self.input_names}
                 batches.append((rows, _outputs(self.model(**inputs))))
         merged = _merge(batches, len(features))
         return merged[0] if len(merged) == 1 else merged
-
-
-_INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _length(feature: Feature) -> int:

@@ -54,3 +54,15 @@ def test_multiple_choice_pads_to_batch_choices_seq():
 def test_different_numbers_of_choices_in_a_batch():
     with pytest.raises(ValueError, match="different numbers of choices"):
         PaddingCollator(Tok())([{"input_ids": [[1], [2]]}, {"input_ids": [[1], [2], [3]]}])
+
+
+def test_only_the_tokenizers_model_inputs_pass():
+    """A tokenizer aligned to a RoBERTa/DistilBERT-type model (jbert.model_inputs) names no token types:
+    a feature that still carries them does not reach the model; targets always do."""
+
+    class RobertaTok(Tok):
+        model_input_names = ["input_ids", "attention_mask"]
+
+    features = [{"input_ids": [2, 5, 3], "attention_mask": [1, 1, 1], "token_type_ids": [0, 1, 1], "labels": 1}]
+    batch = PaddingCollator(RobertaTok())(features)
+    assert set(batch) == {"input_ids", "attention_mask", "labels"}
