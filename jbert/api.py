@@ -32,3 +32,11 @@ def predict(cfg: Any) -> Any:
     from jbert.inference import run_predict
 
     return run_predict(cfg)
+
+
+def export(cfg: Any) -> Any:
+    """Export a fine-tuned model directory (a ``jbert.export.ExportConfig``: ONNX fp32/int8 or torch int8)
+    after measuring its agreement with the original; returns a ``jbert.export.ExportResult``."""
+    from jbert.export import run_export
+
+    return run_export(cfg)

@@ -29,3 +29,7 @@ class DataFormatError(JbertError):
 
 class TokenizerLoadError(JbertError):
     """A tokenizer that cannot be loaded (missing fugashi, dictionary package, unknown class ...)."""
+
+
+class ExportRefusedError(JbertError):
+    """An export whose predictions agree with the original model's less than the user allows."""

@@ -146,11 +146,21 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     head = get_head(spec.head)(spec, labels)
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
-    with quiet_weight_saving():
-        model = head.model(str(path))
+    model = _load_model(path, head)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
     return Finetuned(path, config, spec, labels, head, tokenizer, model, encode_options(config, train=False))
+
+
+def _load_model(path: Path, head: Head) -> Any:
+    """The directory's own weights, or, for an export (``jbert export``), the runtime its record names."""
+    from jbert.export.formats import load_exported, read_record
+
+    record = read_record(path)
+    if record is not None:
+        return load_exported(path, head, record)
+    with quiet_weight_saving():
+        return head.model(str(path))
 
 
 def _check_fingerprint(path: Path, saved: dict | None, current: dict | None) -> None:
