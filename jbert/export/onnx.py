@@ -8,7 +8,10 @@ int8 weights, activations quantized per batch at run time (no calibration data n
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -56,13 +59,20 @@ def export_onnx(model: Any, batch: Mapping[str, Any], output_names: Sequence[str
     wrapped = _graph_module(model, names, output_names)
     # Dim.AUTO: batch, choices and sequence length stay symbolic wherever the model lets them.
     shapes = tuple({i: Dim.AUTO for i in range(batch[k].dim())} for k in names)
+    # The exporter reports its progress on stdout and warns about torchvision ops BERT never uses.
+    quiet = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
-        torch.onnx.export(wrapped, tuple(batch[k] for k in names), str(path), input_names=names,
-                          output_names=list(output_names), dynamic_shapes=(shapes,), dynamo=True,
-                          external_data=False, verbose=False)
+        with contextlib.redirect_stdout(sys.stderr if logger.isEnabledFor(logging.DEBUG) else io.StringIO()):
+            torch.onnx.export(wrapped, tuple(batch[k] for k in names), str(path), input_names=names,
+                              output_names=list(output_names), dynamic_shapes=(shapes,), dynamo=True,
+                              external_data=False, verbose=False)
     except Exception as exc:  # the exporter raises many types; the user needs the one line
         raise ConfigError(f"torch.onnx.export failed for this model ({_reason(exc)}); "
                           "rerun with -v for the traceback, or try --format torch") from exc
+    finally:
+        quiet.setLevel(level)
 
 
 def _reason(exc: BaseException) -> str:

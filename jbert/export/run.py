@@ -79,7 +79,7 @@ def run_export(cfg: ExportConfig) -> ExportResult:
         record = {"format": cfg.format, "quantize": cfg.quantize, "file": weights, "jbert_version": __version__,
                   "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch())}
         exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
-        figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance)
+        figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, ft.head.reference_values(examples))
         record.update(agreement={**figures, "data": str(_data_path(cfg, ft))}, min_agreement=cfg.min_agreement,
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})

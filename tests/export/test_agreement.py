@@ -8,7 +8,7 @@ from jbert.export.agreement import AGREEMENT, describe
 
 
 def test_label_agreement_is_the_share_of_equal_labels():
-    figures = AGREEMENT.get("classification")(["a", "b", "a", "b"], ["a", "b", "b", "b"], None)
+    figures = AGREEMENT.get("classification")(["a", "b", "a", "b"], ["a", "b", "b", "b"], None, None)
     assert figures["agreement"] == 3 / 4 and figures["agreeing"] == 3
     assert describe(figures) == "label agreement 75.00% (3/4 rows)"
 
@@ -31,11 +31,14 @@ def test_entity_agreement_is_f1_against_the_original():
 def test_score_agreement_counts_rows_within_the_tolerance():
     original, exported = [0.0, 1.0, 2.0, 4.0], [0.01, 1.0, 2.05, 4.0]
     figures = AGREEMENT.get("pair-regression")(original, exported, None)
-    # default tolerance: 1% of the range 4.0 = 0.04 -> rows 0, 1, 3 agree
+    # without gold scores the default tolerance is 1% of the original's range 4.0 = 0.04 -> rows 0, 1, 3 agree
     assert figures["tolerance"] == pytest.approx(0.04) and figures["agreement"] == 3 / 4
     assert figures["max_abs_diff"] == pytest.approx(0.05)
     assert figures["mean_abs_diff"] == pytest.approx(0.06 / 4)
     assert AGREEMENT.get("pair-regression")(original, exported, 0.0)["agreement"] == 2 / 4
+    # with gold scores on a 0-5 scale: tolerance 0.05 -> every row agrees
+    with_gold = AGREEMENT.get("pair-regression")(original, exported, None, [0.0, 5.0, None, 2.5])
+    assert with_gold["tolerance"] == pytest.approx(0.05) and with_gold["agreement"] == 1.0
 
 
 def test_every_head_has_a_measure():
