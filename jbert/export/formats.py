@@ -68,7 +68,7 @@ def _require_onnx() -> None:
 
 def _write_torch(source: Path, model: Any, batch: Mapping[str, Any], outputs: Sequence[str], out: Path,
                  quantize: str | None) -> str:
-    weights = [f for f in source.iterdir() if f.is_file() and f.name.startswith("model") and _is_weights(f)]
+    weights = [f for f in source.iterdir() if f.is_file() and f.name.startswith("model") and is_weights(f)]
     for f in weights:
         shutil.copy2(f, out / f.name)
     return weights[0].name if weights else ""
@@ -90,7 +90,8 @@ FORMATS.register("onnx")(ExportFormat(_write_onnx, _load_onnx, _require_onnx))
 FORMATS.register("torch")(ExportFormat(_write_torch, _load_torch))
 
 
-def _is_weights(path: Path) -> bool:
+def is_weights(path: Path) -> bool:
+    """A weights file (safetensors, bin, onnx ... or a sharded checkpoint's index)."""
     return path.suffix in WEIGHT_SUFFIXES or path.name.endswith(".safetensors.index.json")
 
 

@@ -24,7 +24,7 @@ from jbert.export.formats import (
     EXPORT_FILE,
     FORMATS,
     QUANTIZATIONS,
-    WEIGHT_SUFFIXES,
+    is_weights,
     load_exported,
     read_record,
 )
@@ -156,8 +156,7 @@ def _refuse_below(cfg: ExportConfig, figures: dict[str, Any]) -> None:
 def _copy_support_files(source: Path, target: Path) -> None:
     """Config, tokenizer and jbert files: everything at the top level but weights and training records."""
     for f in source.iterdir():
-        if f.is_file() and f.name not in _NOT_COPIED and f.suffix not in WEIGHT_SUFFIXES \
-                and not f.name.endswith(".index.json"):
+        if f.is_file() and f.name not in _NOT_COPIED and not is_weights(f):
             shutil.copy2(f, target / f.name)
 
 

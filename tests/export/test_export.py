@@ -147,3 +147,20 @@ def test_missing_extra_names_it(finetuned, exported, tmp_path, monkeypatch):
     assert "pip install 'jbert[onnx]'" in message
     data = MODELS["classification"][2]
     assert "pip install 'jbert[onnx]'" in _error(_run("predict", "--model", onnx_export, data))
+
+
+def test_default_rows_are_the_validation_file_in_jbert_config(finetuned, tmp_path):
+    import shutil
+
+    import yaml
+
+    model = tmp_path / "model"
+    shutil.copytree(finetuned("classification"), model)
+    config = yaml.safe_load((model / "jbert_config.yaml").read_text(encoding="utf-8"))
+    config["data"]["valid"] = str(MODELS["classification"][2])
+    (model / "jbert_config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = _run("export", "--model", model, "--output", tmp_path / "out", "--format", "torch", "--quantize", "int8",
+                  "--min-agreement", "0")
+    assert result.exit_code == 0, result.output
+    figures = _record(tmp_path / "out")["agreement"]
+    assert figures["data"] == str(MODELS["classification"][2]) and figures["rows"] > 0
