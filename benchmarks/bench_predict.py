@@ -173,8 +173,9 @@ def make_model_dir(setup: S.Setup, args: argparse.Namespace) -> Path:
 
 
 def make_export_dir(model_dir: Path, fmt: str, setup: S.Setup) -> Path:
-    """``jbert export --quantize int8`` of the bench model (agreement measured on the valid rows)."""
-    out = model_dir.parent / f"{model_dir.name}-{fmt}-int8"
+    """``jbert export --quantize int8`` of the bench model, its agreement measured on this run's valid rows
+    (one export per valid slice: --quick's 300 rows are not the full run's)."""
+    out = setup.workdir / f"{model_dir.name}-{fmt}-int8"
     if (out / "jbert_export.json").exists():
         return out
     S.clean_dir(out)

@@ -67,7 +67,7 @@ def run_export(cfg: ExportConfig) -> ExportResult:
     if read_record(cfg.model) is not None:
         raise ConfigError(f"{cfg.model} is already an export; export the fine-tuned directory it came from")
     ft = load_finetuned(cfg.model, device="cpu")
-    examples = _examples(cfg, ft)
+    data, examples = _examples(cfg, ft)
     recorder = Recorder(ft.model)
     original, original_s = _predict(ft, recorder, examples, cfg.batch_size)
     out = Path(cfg.output)
@@ -80,7 +80,7 @@ def run_export(cfg: ExportConfig) -> ExportResult:
                   "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch())}
         exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
         figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, ft.head.reference_values(examples))
-        record.update(agreement={**figures, "data": str(_data_path(cfg, ft))}, min_agreement=cfg.min_agreement,
+        record.update(agreement={**figures, "data": str(data)}, min_agreement=cfg.min_agreement,
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})
         _refuse_below(cfg, figures)
@@ -126,12 +126,12 @@ def _data_path(cfg: ExportConfig, ft: Any) -> Path:
     return path
 
 
-def _examples(cfg: ExportConfig, ft: Any) -> list[Any]:
+def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
     path = _data_path(cfg, ft)
     examples = list(read(path, ft.spec, input_reader(path, ft.spec)))
     if not examples:
         raise ConfigError(f"{path} has no rows to measure agreement on; give another file with --data")
-    return examples
+    return path, examples
 
 
 def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int) -> tuple[list[Any], float]:
