@@ -7,11 +7,18 @@ Sides (each a fresh process reading the same JSONL and writing one output row pe
   sorted     a hand-written loop: tokenize all, sort by length, dynamic padding, batches of 32,
              ``torch.inference_mode``; its forward passes alone are reported as "model alone"
   jbert      ``jbert predict --model DIR valid.jsonl --output out.jsonl``
+  jbert-int8 the same on ``jbert export --format onnx --quantize int8`` of DIR (ONNX Runtime int8)
+  jbert-torch-int8  the same on ``jbert export --format torch --quantize int8`` (torch dynamic int8)
 
 The model is a jbert model directory: fine-tuned for one step from the random L4/H256 BERT
 (throughput does not depend on the weights). Prints rows/s end to end (process start to
 output written) and in the predict stage, inference MFU against bench_ceiling.py's peak, and
 ``jbert predict``'s peak RSS on N vs 10 x N rows (JSTS valid repeated): memory should stay flat.
+The int8 sides print their agreement beside their speed: the figures ``jbert export`` recorded
+(max/mean |delta| against the fp32 model) and the max |delta| of their output against the jbert
+side's in this run. Also: the share of jbert's predict stage spent encoding (tokenization) and in
+forward passes, and jbert's tokenizer against ``BertJapaneseTokenizer`` on the same pairs (ids
+checked identical first).
 
     python benchmarks/bench_predict.py            # 1,457 JSTS valid pairs; memory on 20k vs 200k rows
     python benchmarks/bench_predict.py --quick    # 300 pairs; memory on 2k vs 20k rows
@@ -30,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 import _setup as S  # noqa: E402
 
-SIDES = ("pipeline", "sorted", "jbert")  # + C.BF16_SIDE (`jbert predict --precision bf16`) on CPUs with native bf16
+INT8_SIDES = {"jbert-int8": "onnx", "jbert-torch-int8": "torch"}  # side -> jbert export --format
+SIDES = ("pipeline", "sorted", "jbert", *INT8_SIDES)  # + C.BF16_SIDE (`jbert predict --precision bf16`) on CPUs with native bf16
 
 
 # ------------------------------------------------------------------------------ reference children
@@ -119,16 +127,33 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
     # run_predict imports load_finetuned from jbert.modeldir)
     M.load_finetuned = timed(M.load_finetuned, "load")
     I.run_predict = timed(I.run_predict, "run")
+    _time_encode_and_forward(timed)
     try:
         main(spec["argv"])
     except SystemExit as exc:
         if exc.code:
             raise
     sec = stages.seconds
-    return {"stages": {"startup": sec["startup"] + sec["load"], "predict": sec["run"] - sec["load"]}}
+    return {"stages": {"startup": sec["startup"] + sec["load"], "predict": sec["run"] - sec["load"]},
+            "encode_seconds": sec.get("encode", 0.0), "forward_seconds": sec.get("forward", 0.0)}
 
 
-CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child, C.BF16_SIDE: jbert_child}
+def _time_encode_and_forward(timed: Any) -> None:
+    """Time each head.encode call (tokenization + features) and each Predictor.forward (the model)."""
+    import jbert.inference.core as core
+
+    init = core.Predictor.__init__
+
+    def patched_init(self: Any, head: Any, *a: Any, **kw: Any) -> None:
+        head.encode = timed(head.encode, "encode")  # the instance attribute shadows the method
+        init(self, head, *a, **kw)
+
+    core.Predictor.__init__ = patched_init
+    core.Predictor.forward = timed(core.Predictor.forward, "forward")
+
+
+CHILDREN = {"pipeline": pipeline_child, "sorted": sorted_child, "jbert": jbert_child, C.BF16_SIDE: jbert_child,
+            **{side: jbert_child for side in INT8_SIDES}}
 
 
 # ---------------------------------------------------------------------------------- parent side
@@ -147,6 +172,20 @@ def make_model_dir(setup: S.Setup, args: argparse.Namespace) -> Path:
     return out
 
 
+def make_export_dir(model_dir: Path, fmt: str, setup: S.Setup) -> Path:
+    """``jbert export --quantize int8`` of the bench model, its agreement measured on this run's valid rows
+    (one export per valid slice: --quick's 300 rows are not the full run's)."""
+    out = setup.workdir / f"{model_dir.name}-{fmt}-int8"
+    if (out / "jbert_export.json").exists():
+        return out
+    S.clean_dir(out)
+    out.rmdir()
+    cmd = [sys.executable, "-m", "jbert", "export", "--model", str(model_dir), "--output", str(out),
+           "--format", fmt, "--quantize", "int8", "--data", str(setup.valid)]
+    C.run_timed(cmd, log=out.parent / f"{out.name}.log")
+    return out
+
+
 def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace, side: str = "jbert") -> list[str]:
     precision = "bf16" if side == C.BF16_SIDE else args.precision
     return ["predict", "--model", str(model_dir), str(inp), "--output", str(out), "--batch-size",
@@ -154,7 +193,9 @@ def jbert_argv(model_dir: Path, inp: Path, out: Path, args: argparse.Namespace, 
             "--precision", precision]
 
 
-def run_side(side: str, model_dir: Path, inp: Path, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+def run_side(side: str, model_dirs: dict[str, Path], inp: Path, workdir: Path, args: argparse.Namespace
+             ) -> dict[str, Any]:
+    model_dir = model_dirs.get(side, model_dirs["jbert"])
     out = workdir / f"{side}-{inp.stem}.jsonl"
     log = workdir / f"{side}-{inp.stem}.log"
     spec = {"model_dir": str(model_dir), "input": str(inp), "output": str(out), "device": args.device,
@@ -178,16 +219,56 @@ def repeated_input(src: Path, rows: int, dest: Path) -> Path:
     return dest
 
 
-def memory_check(model_dir: Path, setup: S.Setup, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Peak RSS of ``jbert predict`` on each size: flat memory means streaming works."""
+def memory_check(model_dirs: dict[str, Path], sides: list[str], setup: S.Setup, args: argparse.Namespace
+                 ) -> list[dict[str, Any]]:
+    """Peak RSS of ``jbert predict`` (each jbert side asked for) on each size: flat memory means streaming works."""
     results = []
     for rows in args.memory_rows:
         inp = repeated_input(setup.valid, rows, setup.workdir / f"repeat-{rows}.jsonl")
-        r = run_side("jbert", model_dir, inp, setup.workdir, args)
-        results.append({"rows": rows, "peak_rss_mib": r["peak_rss_mib"], "wall": r["wall"],
-                        "rows_out": r["rows_out"]})
+        for side in (s for s in args.memory_sides if s in sides):
+            r = run_side(side, model_dirs, inp, setup.workdir, args)
+            results.append({"side": side, "rows": rows, "peak_rss_mib": r["peak_rss_mib"], "wall": r["wall"],
+                            "rows_out": r["rows_out"]})
         inp.unlink()
     return results
+
+
+def agreement(model_dirs: dict[str, Path], results: dict[str, dict], workdir: Path, stem: str) -> dict[str, Any]:
+    """Per int8 side: what ``jbert export`` recorded, and max |delta| of its scores vs the jbert side's here."""
+    out: dict[str, Any] = {}
+    fp32 = workdir / f"jbert-{stem}.jsonl"
+    for side in (s for s in INT8_SIDES if s in results):
+        recorded = json.loads((model_dirs[side] / "jbert_export.json").read_text(encoding="utf-8"))["agreement"]
+        out[side] = {"recorded": recorded}
+        if "jbert" in results:
+            a = [r["score"] for r in _read_pairs(str(fp32))]
+            b = [r["score"] for r in _read_pairs(str(workdir / f"{side}-{stem}.jsonl"))]
+            out[side]["max_abs_diff_vs_jbert"] = max(abs(x - y) for x, y in zip(a, b, strict=True))
+    return out
+
+
+def tokenizer_ratio(model_dir: Path, valid: Path, repeats: int = 3) -> dict[str, Any]:
+    """jbert's tokenizer (as ``jbert predict`` loads it) vs BertJapaneseTokenizer on the same pairs, best of
+    ``repeats``; the ids must be identical (else there is nothing to compare)."""
+    import time
+
+    from transformers import BertJapaneseTokenizer
+
+    from jbert.tokenization import load_tokenizer
+
+    rows = _read_pairs(str(valid))
+    first, second = [r["sentence1"] for r in rows], [r["sentence2"] for r in rows]
+    toks = {"BertJapaneseTokenizer": BertJapaneseTokenizer.from_pretrained(model_dir, model_input_names=C.BERT_INPUTS),
+            "jbert": load_tokenizer(model_dir)}
+    ids = {name: tok(first, second)["input_ids"] for name, tok in toks.items()}
+    best = dict.fromkeys(toks, float("inf"))
+    for _ in range(repeats):
+        for name, tok in toks.items():
+            started = time.perf_counter()
+            tok(first, second)
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {"seconds": best, "ratio": best["BertJapaneseTokenizer"] / best["jbert"],
+            "ids_identical": ids["jbert"] == ids["BertJapaneseTokenizer"], "pairs": len(rows)}
 
 
 def summarise(results: dict[str, dict], lengths: list[int], shape: C.ModelShape, ceiling: float | None) -> None:
@@ -221,9 +302,26 @@ def print_report(summary: dict[str, Any]) -> None:
         ["peak RSS MiB", *(s["peak_rss_mib"] for s in sides.values())],
     ]
     print(C.table(rows, ["", *sides]))
+    for side, a in summary.get("agreement", {}).items():
+        rec = a["recorded"]
+        print(f"{side}: {C.ratio(sides[side]['predict_rows_per_s'], ref.get('predict_rows_per_s')):.2f}x pipeline "
+              f"(predict stage), {C.ratio(sides[side]['rows_per_s'], ref.get('rows_per_s')):.2f}x end to end; "
+              f"agreement recorded by jbert export: {100 * rec['agreement']:.1f}% of rows within "
+              f"{rec['tolerance']:.3g}, max |delta| {rec['max_abs_diff']:.4f}, mean |delta| {rec['mean_abs_diff']:.4f}"
+              + (f"; max |delta| vs jbert fp32 here {a['max_abs_diff_vs_jbert']:.4f}" if "max_abs_diff_vs_jbert" in a
+                 else ""))
+    for side in (s for s in sides if "encode_seconds" in sides[s]):
+        s = sides[side]
+        print(f"{side}: encode (tokenization) {s['encode_seconds']:.2f}s = "
+              f"{100 * s['encode_seconds'] / s['stages']['predict']:.0f}% of the predict stage, forward "
+              f"{100 * s['forward_seconds'] / s['stages']['predict']:.0f}%")
+    if summary.get("tokenizer"):
+        t = summary["tokenizer"]
+        print(f"tokenizer on {t['pairs']} pairs: jbert {t['seconds']['jbert']:.2f}s, BertJapaneseTokenizer "
+              f"{t['seconds']['BertJapaneseTokenizer']:.2f}s = {t['ratio']:.2f}x; ids identical: {t['ids_identical']}")
     for m in summary.get("memory", []):
-        print(f"jbert predict on {m['rows']:,} rows: peak RSS {m['peak_rss_mib']:.0f} MiB, {m['wall']:.1f}s "
-              f"({m['rows'] / m['wall']:.0f} rows/s)")
+        print(f"{m.get('side', 'jbert')} predict on {m['rows']:,} rows: peak RSS {m['peak_rss_mib']:.0f} MiB, "
+              f"{m['wall']:.1f}s ({m['rows'] / m['wall']:.0f} rows/s)")
     print(f"rows {summary['rows']}; ceiling {C.fmt(summary['ceiling_gflops'])} GFLOP/s; model {summary['model']}")
 
 
@@ -237,6 +335,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--memory-rows", type=lambda s: [int(x) for x in s.split(",") if x], default=None,
                    help="row counts for the memory check (default 20000,200000; '' to skip)")
     p.add_argument("--model-dir", type=Path, help="a jbert model dir to use instead of building one")
+    p.add_argument("--memory-sides", type=lambda s: [x for x in s.split(",") if x], default=["jbert", "jbert-int8"],
+                   help="jbert sides whose memory is checked (default jbert,jbert-int8)")
     p.add_argument("--child", nargs=3, metavar=("SIDE", "SPEC", "RESULT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.limit = 64  # training rows for the one-step model dir (see make_model_dir)
@@ -260,14 +360,18 @@ def main(argv: list[str] | None = None) -> int:
     ceiling = C.ensure_ceiling(args.device, args.precision)
     setup = S.prepare(args)
     model_dir = args.model_dir or make_model_dir(setup, args)
-    results = C.best_of(sides, args.repeats, lambda side: run_side(side, model_dir, setup.valid, setup.workdir, args))
+    model_dirs = {"jbert": model_dir, **{side: make_export_dir(model_dir, fmt, setup)
+                                         for side, fmt in INT8_SIDES.items() if side in sides}}
+    results = C.best_of(sides, args.repeats, lambda side: run_side(side, model_dirs, setup.valid, setup.workdir, args))
     lengths = results["sorted"].pop("lengths") if "sorted" in results else \
         S.token_lengths(setup, args.max_length)["valid"]
     shape = C.ModelShape(**setup.shape)
     summarise(results, lengths, shape, ceiling)
     summary = {"config": {k: v for k, v in vars(args).items() if k != "child"}, "model": shape.to_dict(),
                "rows": len(lengths), "ceiling_gflops": ceiling, "sides": results,
-               "memory": memory_check(model_dir, setup, args) if "jbert" in sides and args.memory_rows else []}
+               "agreement": agreement(model_dirs, results, setup.workdir, setup.valid.stem),
+               "tokenizer": tokenizer_ratio(model_dir, setup.valid),
+               "memory": memory_check(model_dirs, sides, setup, args) if args.memory_rows else []}
     print_report(summary)
     name = S.result_name("predict", args, full_size=args.valid_limit is None and args.memory_rows == [20000, 200000])
     print(f"wrote {C.write_result(name, summary).relative_to(C.REPO)}")

@@ -57,3 +57,11 @@ def check_data(cfg: Any) -> Any:
     from jbert.datacheck import check_data as run_check
 
     return run_check(cfg)
+
+
+def export(cfg: Any) -> Any:
+    """Export a fine-tuned model directory (a ``jbert.export.ExportConfig``: ONNX fp32/int8 or torch int8)
+    after measuring its agreement with the original; returns a ``jbert.export.ExportResult``."""
+    from jbert.export import run_export
+
+    return run_export(cfg)

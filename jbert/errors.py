@@ -46,3 +46,7 @@ class IobError(DataFormatError):
 
 class TokenizerLoadError(JbertError):
     """A tokenizer that cannot be loaded (missing fugashi, dictionary package, unknown class ...)."""
+
+
+class ExportRefusedError(JbertError):
+    """An export whose predictions agree with the original model's less than the user allows."""

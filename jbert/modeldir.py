@@ -25,7 +25,7 @@ from jbert import __version__
 from jbert.config import JbertConfig
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
-from jbert.model_inputs import align_tokenizer, model_inputs
+from jbert.model_inputs import align_tokenizer, read_model_inputs
 from jbert.modeling import quiet_weight_saving
 from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer  # re-exported: the one way jbert gets a tokenizer
@@ -146,12 +146,23 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     head = get_head(spec.head)(spec, labels)
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
-    with quiet_weight_saving():
-        model = head.model(str(path))
-    align_tokenizer(tokenizer, model_inputs(model.config))  # also for directories saved before it was recorded
+    model = _load_model(path, head)
+    # the inputs the architecture takes (config.json), also for directories saved before they were recorded
+    align_tokenizer(tokenizer, read_model_inputs(str(path)))
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
     return Finetuned(path, config, spec, labels, head, tokenizer, model, encode_options(config, train=False))
+
+
+def _load_model(path: Path, head: Head) -> Any:
+    """The directory's own weights, or, for an export (``jbert export``), the runtime its record names."""
+    from jbert.export.formats import load_exported, read_record
+
+    record = read_record(path)
+    if record is not None:
+        return load_exported(path, head, record)
+    with quiet_weight_saving():
+        return head.model(str(path))
 
 
 def _check_fingerprint(path: Path, saved: dict | None, current: dict | None) -> None:

@@ -1,6 +1,15 @@
 """``jbert`` command line. Each command lives in its own module and registers on ``app``."""
 
-from jbert.cli import data, evaluate, finetune, model, predict, pretrain, tokenizer  # noqa: E402,F401  (registration)
+from jbert.cli import (  # noqa: E402,F401  (registration)
+    data,
+    evaluate,
+    export,
+    finetune,
+    model,
+    predict,
+    pretrain,
+    tokenizer,
+)
 from jbert.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,132 @@
+"""ONNX export and the ONNX Runtime model that stands in for the torch one.
+
+Why not optimum: optimum / optimum-onnx (2.1 / 0.1) pin transformers < 5 and would downgrade the
+transformers 5 jbert runs on, so the graph is written with torch's own maintained exporter
+(``torch.onnx.export(dynamo=True)``) and quantized with ONNX Runtime's ``quantize_dynamic``:
+int8 weights, activations quantized per batch at run time (no calibration data needed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jbert.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+ONNX_EXTRA = "pip install 'jbert[onnx]'"
+_ONNX_MODULES = ("onnx", "onnxruntime", "onnxscript")
+
+
+def require_onnx() -> None:
+    """A one-line error naming the extra when the ONNX packages are not installed."""
+    for name in _ONNX_MODULES:
+        try:
+            __import__(name)
+        except ImportError:
+            raise ConfigError(f"ONNX export and ONNX models need the package {name!r}: {ONNX_EXTRA}") from None
+
+
+def _graph_module(model: Any, input_names: Sequence[str], output_names: Sequence[str]) -> Any:
+    """``model`` taking positional inputs and returning only ``output_names`` (no loss, no hidden states)."""
+    import torch
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *args: Any) -> tuple[Any, ...]:
+            out = self.model(**dict(zip(input_names, args, strict=True)))
+            return tuple(out[k] for k in output_names)
+
+    return Graph().eval()
+
+
+def export_onnx(model: Any, batch: Mapping[str, Any], output_names: Sequence[str], path: Path) -> None:
+    """Write ``model`` (fp32, eval mode) as ONNX with every axis of every input dynamic.
+
+    ``batch``: one collated batch of the model inputs the head feeds (their names become the graph's)."""
+    import torch
+    from torch.export import Dim
+
+    names = list(batch)
+    wrapped = _graph_module(model, names, output_names)
+    # Dim.AUTO: batch, choices and sequence length stay symbolic wherever the model lets them.
+    shapes = tuple({i: Dim.AUTO for i in range(batch[k].dim())} for k in names)
+    # The exporter reports its progress on stdout and warns about torchvision ops BERT never uses.
+    quiet = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(sys.stderr if logger.isEnabledFor(logging.DEBUG) else io.StringIO()):
+            torch.onnx.export(wrapped, tuple(batch[k] for k in names), str(path), input_names=names,
+                              output_names=list(output_names), dynamic_shapes=(shapes,), dynamo=True,
+                              external_data=False, verbose=False)
+    except Exception as exc:  # the exporter raises many types; the user needs the one line
+        raise ConfigError(f"torch.onnx.export failed for this model ({_reason(exc)}); "
+                          "rerun with -v for the traceback, or try --format torch") from exc
+    finally:
+        quiet.setLevel(level)
+
+
+def _reason(exc: BaseException) -> str:
+    """The exporter's own one-line cause (its message is a page of advice around it)."""
+    cause = exc.__cause__ or exc
+    lines = [line for line in str(cause).splitlines() if line.startswith("<class")]
+    return lines[0] if lines else f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """Dynamic int8 quantization of the MatMul weights (ONNX Runtime's recommended CPU scheme for BERT)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared = source.with_suffix(".pre.onnx")
+    # ORT's documented pre-processing (shape inference + graph optimisation) before quantizing.
+    quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+    quantize_dynamic(str(prepared), str(target), weight_type=QuantType.QInt8)
+    prepared.unlink()
+
+
+class OnnxModel:
+    """An ONNX Runtime session behind the interface ``jbert.inference.Predictor`` uses:
+    ``model.to(device).eval()`` and ``model(**inputs)`` -> a dict of output tensors.
+
+    Inputs the graph does not take (``token_type_ids`` for a model exported without them) are
+    dropped: the graph's own input names decide what it is fed."""
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        require_onnx()
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    def to(self, device: Any) -> OnnxModel:
+        if str(device).split(":")[0] != "cpu":
+            logger.warning("ONNX models run on the CPU (onnxruntime's CPU provider), not on %s", device)
+        return self
+
+    def eval(self) -> OnnxModel:
+        return self
+
+    def __call__(self, **inputs: Any) -> dict[str, Any]:
+        import torch
+
+        missing = [n for n in self.input_names if n not in inputs]
+        if missing:
+            raise ConfigError(f"the ONNX graph needs input(s) {', '.join(missing)} the tokenizer did not give; "
+                              "export the model again with this jbert")
+        feeds = {n: inputs[n].detach().cpu().numpy() for n in self.input_names}
+        outputs = self.session.run(self.output_names, feeds)
+        return {n: torch.from_numpy(o) for n, o in zip(self.output_names, outputs, strict=True)}

@@ -1,0 +1,166 @@
+"""``jbert export``: a fine-tuned directory -> an exported one, with its agreement measured.
+
+The original model (torch, fp32, CPU) and the export both predict the model's validation rows
+through the same ``Predictor`` (same encoding, batching and decoding as ``jbert predict``); the
+export is refused when they agree less than ``min_agreement``. Everything is built in a hidden
+sibling directory and renamed into place only once accepted, so a refused or failed export leaves
+nothing at ``--output``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jbert import __version__
+from jbert.errors import ConfigError, ExportRefusedError
+from jbert.export.agreement import AGREEMENT, describe
+from jbert.export.formats import (
+    EXPORT_FILE,
+    FORMATS,
+    QUANTIZATIONS,
+    is_weights,
+    load_exported,
+    read_record,
+)
+from jbert.export.recorder import Recorder
+from jbert.inference import Predictor
+from jbert.inference.inputs import input_reader
+from jbert.readers import read
+
+_NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE)  # the original's, not the export's
+
+
+@dataclass
+class ExportConfig:
+    model: str
+    output: str
+    format: str = "onnx"
+    quantize: str | None = None  # None | int8
+    data: str | None = None  # rows to measure agreement on; None: the model's validation file
+    min_agreement: float = 0.99
+    tolerance: float | None = None  # regression: |delta| a row may differ by and still agree
+    batch_size: int = 32
+
+
+@dataclass
+class ExportResult:
+    output: str
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        return describe(self.record["agreement"])
+
+
+def run_export(cfg: ExportConfig) -> ExportResult:
+    """Export ``cfg.model`` to ``cfg.output``; see the module docstring."""
+    from jbert.modeldir import load_finetuned
+
+    fmt = _check(cfg)
+    fmt.require()
+    if read_record(cfg.model) is not None:
+        raise ConfigError(f"{cfg.model} is already an export; export the fine-tuned directory it came from")
+    ft = load_finetuned(cfg.model, device="cpu")
+    data, examples = _examples(cfg, ft)
+    recorder = Recorder(ft.model)
+    original, original_s = _predict(ft, recorder, examples, cfg.batch_size)
+    out = Path(cfg.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.export-"))
+    try:
+        _copy_support_files(Path(cfg.model), work)
+        weights = fmt.write(Path(cfg.model), ft.model, recorder.batch(), recorder.output_names, work, cfg.quantize)
+        record = {"format": cfg.format, "quantize": cfg.quantize, "file": weights, "jbert_version": __version__,
+                  "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch())}
+        exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
+        figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, ft.head.reference_values(examples))
+        record.update(agreement={**figures, "data": str(data)}, min_agreement=cfg.min_agreement,
+                      rows_per_second={"original_fp32": len(examples) / original_s,
+                                       "export": len(examples) / export_s})
+        _refuse_below(cfg, figures)
+        (work / EXPORT_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _move_into_place(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ExportResult(str(out), record)
+
+
+def _check(cfg: ExportConfig) -> Any:
+    fmt = FORMATS.get(cfg.format)
+    if cfg.quantize not in QUANTIZATIONS:
+        raise ConfigError(f"--quantize must be int8 (or left out), got {cfg.quantize!r}")
+    if not 0.0 <= cfg.min_agreement <= 1.0:
+        raise ConfigError(f"--min-agreement is a share between 0 and 1 (0.99 = 99%), got {cfg.min_agreement}")
+    if cfg.tolerance is not None and cfg.tolerance < 0:
+        raise ConfigError(f"--tolerance must be 0 or more, got {cfg.tolerance}")
+    if cfg.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
+    out = Path(cfg.output)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--output {out} already exists and is not empty; choose a new directory or remove it")
+    return fmt
+
+
+def _data_path(cfg: ExportConfig, ft: Any) -> Path:
+    """``--data``, else the validation file the model was fine-tuned with (jbert_config.yaml)."""
+    from jbert.tasks import jglue_file
+
+    data = ft.config.data
+    if cfg.data:
+        path = Path(cfg.data)
+    elif data.valid:
+        path = Path(data.valid)
+    elif data.jglue_dir:
+        path = jglue_file(ft.spec, data.jglue_dir, "valid")
+    else:
+        raise ConfigError(f"{cfg.model}: its jbert_config.yaml names no validation file; give rows to "
+                          "measure agreement on with --data FILE")
+    if not path.is_file():
+        raise ConfigError(f"validation file {path} not found; give rows to measure agreement on with --data FILE")
+    return path
+
+
+def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
+    path = _data_path(cfg, ft)
+    examples = list(read(path, ft.spec, input_reader(path, ft.spec)))
+    if not examples:
+        raise ConfigError(f"{path} has no rows to measure agreement on; give another file with --data")
+    return path, examples
+
+
+def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int) -> tuple[list[Any], float]:
+    """The head's prediction values for every example (fp32, CPU) and the seconds it took."""
+    options = replace(ft.options, train=False)
+    predictor = Predictor(ft.head, ft.tokenizer, model, options, batch_size, "cpu", "fp32")
+    started = time.perf_counter()
+    pairs, _ = predictor.predict(examples)
+    seconds = max(time.perf_counter() - started, 1e-9)
+    return ft.head.prediction_values([p for _, p in pairs]), seconds
+
+
+def _refuse_below(cfg: ExportConfig, figures: dict[str, Any]) -> None:
+    if figures["agreement"] < cfg.min_agreement:
+        kind = f"{cfg.format} {cfg.quantize or 'fp32'}"
+        raise ExportRefusedError(
+            f"{kind} export refused: {describe(figures)} is below --min-agreement {100 * cfg.min_agreement:g}%; "
+            f"nothing written to {cfg.output} (export without --quantize, or lower --min-agreement)"
+        )
+
+
+def _copy_support_files(source: Path, target: Path) -> None:
+    """Config, tokenizer and jbert files: everything at the top level but weights and training records."""
+    for f in source.iterdir():
+        if f.is_file() and f.name not in _NOT_COPIED and not is_weights(f):
+            shutil.copy2(f, target / f.name)
+
+
+def _move_into_place(work: Path, out: Path) -> None:
+    if out.is_dir():
+        out.rmdir()  # empty (checked before any work)
+    work.rename(out)
