@@ -76,6 +76,7 @@ class TrainingConfig:
     save_total_limit: int = 2  # checkpoints kept under OUTPUT/checkpoints (the best one is always kept)
     resume: bool = False
     progress_bar: bool = True
+    report_to: str = "none"  # experiment trackers: none | tensorboard | wandb | mlflow (comma-separated)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from jbert.cpu_ops import use_fast_dropout
 from jbert.errors import ConfigError
 from jbert.modeling import quiet_weight_saving
 from jbert.precision import resolve_precision
+from jbert.tracking import report_to
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=not torch.cuda.is_available(),  # else CPU ranks under `accelerate launch` never join up
         remove_unused_columns=False,  # the head's collator drops its metadata keys itself
-        report_to="none",
+        report_to=report_to(training.report_to),  # jbert.tracking: names checked, [] for "none"
         disable_tqdm=not training.progress_bar,
     )
 
