@@ -52,6 +52,8 @@ def collect(paths: list[str]) -> tuple[list[RunData], list[dict[str, Any]]]:
         raise ConfigError("give at least one run directory: jbert report RUN_DIR... --output report.html")
     runs, jglue = [], []
     for raw in paths:
+        if not Path(raw).exists():
+            raise ConfigError(f"{raw}: no such run directory or file")
         if Path(raw).is_file():
             jglue.append(_jglue_json(Path(raw)))
         else:
