@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class SweepConfig:
     axes: list[str]  # "training.learning_rate=5e-5,3e-5,2e-5" ...
     seeds: int = 1  # seeds per configuration: training.seed, training.seed + 1, ...
     shard: str | None = None  # "i/n": run only every n-th run starting at i, do not select
+    progress: Callable[[str], None] | None = None  # told "run 2/12: PATH" as each run starts
 
 
 @dataclass
@@ -109,7 +111,7 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
         if i % count != index or (run.path / CONFIG_FILE).is_file():
             continue
         run_cfg.training.resume = (run.path / "checkpoints").is_dir()
-        logger.warning("sweep run %d/%d: %s", i + 1, len(planned), run.path)
+        (cfg.progress or logger.info)(f"sweep run {i + 1}/{len(planned)}: {run.path}")
         api.finetune(run_cfg)
     if cfg.shard or os.environ.get("RANK", "0") != "0":  # under accelerate launch only rank 0 selects
         return {"shard": cfg.shard or "all", "runs": len(planned)}

@@ -29,7 +29,6 @@ from jbert.cpu_ops import use_fast_dropout
 from jbert.errors import ConfigError
 from jbert.modeling import quiet_weight_saving
 from jbert.precision import resolve_precision
-from jbert.tracking import report_to
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +133,8 @@ class _Outputs:
 def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: bool,
                        primary_metric: str | None) -> TrainingArguments:
     """Map jbert's TrainingConfig onto TrainingArguments (names as in transformers 5)."""
+    from jbert.tracking import report_to
+
     precision = resolve_precision(training.precision)
     return TrainingArguments(
         output_dir=str(output_dir / CHECKPOINTS),

@@ -74,7 +74,8 @@ def finetune(
     }
     cfg = build_config(_recipe(task, config), flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
     if sweep or seeds or shard:
-        _sweep_summary(api.sweep(SweepConfig(base=cfg, axes=sweep or [], seeds=seeds or 1, shard=shard)))
+        _sweep_summary(api.sweep(SweepConfig(base=cfg, axes=sweep or [], seeds=seeds or 1, shard=shard,
+                                             progress=lambda line: echo(line, err=True))))
         return
     metrics = api.finetune(cfg)
     _summary(cfg, metrics)
