@@ -104,9 +104,9 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     from jbert.finetuning import resolve_spec
     from jbert.modeldir import CONFIG_FILE
 
+    index, count = _shard(cfg.shard)
     spec = resolve_spec(cfg.base)
     planned = plan(cfg)
-    index, count = _shard(cfg.shard)
     for i, (run_cfg, run) in enumerate(planned):
         if i % count != index or (run.path / CONFIG_FILE).is_file():
             continue

@@ -96,3 +96,13 @@ def test_eval_jglue_reports_the_selected_configuration(tmp_path, tiny_model_dir,
     assert result.exit_code == 0, result.output
     selected = json.loads((out / "sweep.json").read_text(encoding="utf-8"))["selected"]["config"]
     assert f"| JSTS | {selected} |" in result.output
+
+
+@pytest.mark.parametrize("shard", ["2/2", "x", "1/0", "-1/3"])
+def test_bad_shard_is_a_one_line_error(shard, tmp_path, tiny_model_dir):
+    result = runner.invoke(app, ["finetune", "jsts", "--model", str(tiny_model_dir), "--output", str(tmp_path / "o"),
+                                 "--train", str(DATA / "jsts-train.jsonl"), "--sweep", "training.epochs=1,2",
+                                 "--shard", shard])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: --shard expects i/n with 0 <= i < n (e.g. 0/2), got {shard!r}"
+    assert not (tmp_path / "o").exists()  # checked before any run starts
