@@ -65,3 +65,19 @@ def export(cfg: Any) -> Any:
     from jbert.export import run_export
 
     return run_export(cfg)
+
+
+def sweep(cfg: Any) -> Any:
+    """Fine-tune a grid of configurations (a ``jbert.sweep.SweepConfig``), select the best by the task's
+    primary metric on the validation set, link it as OUTPUT/best; returns the sweep record."""
+    from jbert.sweep import run_sweep
+
+    return run_sweep(cfg)
+
+
+def report(cfg: Any) -> Any:
+    """Write one self-contained HTML report for run directories (a ``jbert.report.ReportConfig``);
+    returns the path written."""
+    from jbert.report import write_report
+
+    return write_report(cfg)

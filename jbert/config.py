@@ -75,6 +75,7 @@ class TrainingConfig(Section):
     resume: bool = False
     progress_bar: bool = True
     eval_steps: int | None = None  # evaluate (and checkpoint) every N steps instead of every epoch
+    report_to: str = "none"  # experiment trackers: none | tensorboard | wandb | mlflow (comma-separated)
 
 
 @dataclass

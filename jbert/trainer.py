@@ -150,6 +150,8 @@ class _Outputs:
 def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: bool,
                        primary_metric: str | None) -> TrainingArguments:
     """Map jbert's TrainingConfig onto TrainingArguments (names as in transformers 5)."""
+    from jbert.tracking import report_to
+
     precision = resolve_precision(training.precision)
     # every N steps (pre-training: one epoch of a big corpus is too long to wait for) or every epoch;
     # checkpoints follow evaluations, so the best one can be kept
@@ -182,7 +184,7 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=not torch.cuda.is_available(),  # else CPU ranks under `accelerate launch` never join up
         remove_unused_columns=False,  # the collator drops metadata keys itself
-        report_to="none",
+        report_to=report_to(training.report_to),  # jbert.tracking: names checked, [] for "none"
         disable_tqdm=not training.progress_bar,
     )
 

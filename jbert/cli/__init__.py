@@ -8,6 +8,7 @@ from jbert.cli import (  # noqa: E402,F401  (registration)
     model,
     predict,
     pretrain,
+    report,
     tokenizer,
 )
 from jbert.cli._app import app, main

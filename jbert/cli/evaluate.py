@@ -9,7 +9,15 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, fail, precision_option
-from jbert.evaluation import BASELINES, EvalConfig, EvalResult, JglueConfig, ScoreConfig, table_rows
+from jbert.evaluation import (
+    BASELINES,
+    EvalConfig,
+    EvalResult,
+    JglueConfig,
+    ScoreConfig,
+    selection_rows,
+    table_rows,
+)
 from jbert.writers import confusion_table, markdown_table, metrics_table, per_type_table, to_json
 
 eval_app = typer.Typer(
@@ -135,6 +143,9 @@ def jglue(
     header, rows = table_rows(result)
     echo(markdown_table(header, rows))
     echo()
+    if selected := selection_rows(result):  # models picked by `jbert finetune --sweep`
+        echo(markdown_table(*selected))
+        echo()
     echo(to_json({"jbert": result.scores(), "baselines": BASELINES}, indent=2))
     for path, why in result.skipped.items():
         echo(f"skipped {path}: {why}", err=True)

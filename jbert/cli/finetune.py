@@ -11,6 +11,7 @@ import typer
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
 from jbert.config import JbertConfig, build_config
+from jbert.sweep import SweepConfig, sweep_markdown
 
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
@@ -42,6 +43,10 @@ def finetune(
     label_column: str | None = typer.Option(None, "--label-column", help="Column holding the label."),
     id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
     reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
+    report_to: str | None = typer.Option(None, "--report-to", help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated."),
+    sweep: list[str] | None = typer.Option(None, "--sweep", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
+    seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
+    shard: str | None = typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); rerun without it to select."),
 ) -> None:
     """Fine-tune a model on a task and write a model directory that `jbert eval` / `jbert predict` use."""
     flags: dict[str, Any] = {
@@ -64,9 +69,14 @@ def finetune(
         "training.seed": seed,
         "training.precision": precision,
         "training.resume": resume or None,
+        "training.report_to": report_to,
     }
     # the task's bundled recipe is laid under this by the core (jbert.api), for Python callers too
     cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
+    if sweep or seeds or shard:
+        _sweep_summary(api.sweep(SweepConfig(base=cfg, axes=sweep or [], seeds=seeds or 1, shard=shard,
+                                             progress=lambda line: echo(line, err=True))))
+        return
     metrics = api.finetune(cfg)
     _summary(cfg, metrics)
 
@@ -84,3 +94,13 @@ def _summary(cfg: JbertConfig, metrics: dict[str, float]) -> None:
     for key, value in metrics.items():
         if key not in ("epoch", "step"):
             echo(f"  {key:<20} {value:.4f}")
+
+
+def _sweep_summary(record: dict) -> None:
+    if os.environ.get("RANK", "0") != "0":
+        return
+    if "shard" in record:
+        echo(f"shard {record['shard']} done ({record['runs']} runs in the grid); rerun without --shard to select")
+        return
+    echo(sweep_markdown(record))
+    echo(f"best: {record['selected']['best_run']} (linked as best/)")

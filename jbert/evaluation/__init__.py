@@ -14,7 +14,15 @@ from typing import Any
 
 from jbert.errors import ConfigError
 from jbert.evaluation.common import EvalResult
-from jbert.evaluation.jglue import BASELINES, COLUMNS, JglueConfig, JglueResult, evaluate_jglue, table_rows
+from jbert.evaluation.jglue import (
+    BASELINES,
+    COLUMNS,
+    JglueConfig,
+    JglueResult,
+    evaluate_jglue,
+    selection_rows,
+    table_rows,
+)
 from jbert.evaluation.model import EvalConfig, evaluate_model
 from jbert.evaluation.score import ScoreConfig, score_files
 from jbert.writers import check_output_path, write_metrics_json
@@ -52,5 +60,6 @@ __all__ = [
     "evaluate_model",
     "run_evaluation",
     "score_files",
+    "selection_rows",
     "table_rows",
 ]

@@ -7,7 +7,7 @@ reference row is a new entry, not a new branch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class JglueConfig:
 class JglueResult:
     results: dict[str, EvalResult]  # task name -> result
     skipped: dict[str, str]  # model dir -> why it was not evaluated
+    selection: dict[str, dict[str, Any]] = field(default_factory=dict)  # task -> sweep's selected config
 
     def scores(self) -> dict[str, dict[str, float]]:
         return {task: r.metrics for task, r in self.results.items()}
@@ -69,14 +70,17 @@ class JglueResult:
             "jbert": {task: r.to_dict() for task, r in self.results.items()},
             "baselines": BASELINES,
             "skipped": self.skipped,
+            "selection": self.selection,
         }
 
 
 def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
     """Evaluate each model found under ``cfg.model_dirs`` on its task's JGLUE valid split."""
     from jbert.modeldir import read_finetuned_config
+    from jbert.sweep import read_selection
 
     results: dict[str, EvalResult] = {}
+    selection: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
     for model_dir in find_models(cfg.model_dirs):
         config, spec, _, _ = read_finetuned_config(model_dir)
@@ -93,27 +97,32 @@ def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
             precision=cfg.precision,
         )
         results[spec.name] = evaluate_model(eval_cfg)
+        if chosen := read_selection(model_dir):
+            selection[spec.name] = chosen
     if not results:
         raise ConfigError(
             f"no JGLUE task model found in {', '.join(cfg.model_dirs)}"
             + (f" (skipped: {'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
         )
-    return JglueResult(results, skipped)
+    return JglueResult(results, skipped, selection)
 
 
 def find_models(dirs: list[str]) -> list[Path]:
-    """Each dir that holds ``jbert_config.yaml``, else its subdirectories that do (sorted)."""
+    """Each dir that holds ``jbert_config.yaml``, else its subdirectories that do (sorted). A sweep's
+    output (``jbert finetune --sweep``) counts as its selected model, ``OUTPUT/best``."""
     from jbert.modeldir import CONFIG_FILE
+    from jbert.sweep import BEST
 
     found: list[Path] = []
     for raw in dirs:
         root = Path(raw)
         if not root.is_dir():
             raise ConfigError(f"--model-dir: folder not found: {root}")
-        if (root / CONFIG_FILE).is_file():
-            found.append(root)
+        if (root / CONFIG_FILE).is_file() or (root / BEST / CONFIG_FILE).is_file():
+            found.append(root if (root / CONFIG_FILE).is_file() else root / BEST)
             continue
-        children = sorted(p for p in root.iterdir() if (p / CONFIG_FILE).is_file())
+        children = sorted(p / BEST if (p / BEST / CONFIG_FILE).is_file() else p
+                          for p in root.iterdir() if (p / CONFIG_FILE).is_file() or (p / BEST / CONFIG_FILE).is_file())
         if not children:
             raise ConfigError(f"{root} holds no fine-tuned model ({CONFIG_FILE} in it or in a subfolder)")
         found += children
@@ -136,3 +145,13 @@ def _cell(metrics: dict[str, float] | None, keys: tuple[str, ...]) -> str | None
     if not metrics or any(k not in metrics for k in keys):
         return None
     return "/".join(f"{metrics[k]:.3f}" for k in keys)
+
+
+def selection_rows(result: JglueResult) -> tuple[list[str], list[list[Any]]] | None:
+    """``| task | selected configuration | metric mean ± std (seeds) |`` for tasks picked by a sweep."""
+    if not result.selection:
+        return None
+    titles = {task: title for task, title, _ in COLUMNS}
+    rows = [[titles.get(task, task), s["config"], f"{s['metric']} {s['mean']:.4f} ± {s['std']:.4f} ({s['seeds']})"]
+            for task, s in result.selection.items()]
+    return ["task", "selected configuration", "validation mean ± std (seeds)"], rows
