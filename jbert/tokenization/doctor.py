@@ -16,6 +16,7 @@ here (the CLI then exits 2).
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,11 @@ def diagnose(name: str) -> DoctorReport:
     """Every check that applies to the tokenizer of `name` (a directory or a cached hub id)."""
     from jbert.tokenization.loading import JAPANESE_CLASSES, _read_config
 
+    _check_target(name)
     config = _read_config(name)
+    if not config and not os.path.isdir(name):
+        raise TokenizerLoadError(f"{name}: not a directory, and not in the local hub cache (download it first, "
+                                 "e.g. with `huggingface-cli download`, or give the model directory)")
     report = DoctorReport(name, config.get("tokenizer_class"))
     tok, load_finding = _load(name)
     if config.get("tokenizer_class") in JAPANESE_CLASSES and config.get("word_tokenizer_type") == "mecab":
@@ -64,6 +69,15 @@ def diagnose(name: str) -> DoctorReport:
     elif tok is not None:
         report.findings.append(_presegmentation(name, tok))
     return report
+
+
+def _check_target(name: str) -> None:
+    from jbert.tokenization.loading import _looks_like_path
+
+    if os.path.exists(name) and not os.path.isdir(name):
+        raise TokenizerLoadError(f"{name}: expected a tokenizer or model directory, got a file")
+    if not os.path.exists(name) and _looks_like_path(name):
+        raise TokenizerLoadError(f"{name}: no such directory")
 
 
 def _load(name: str) -> tuple[Any, Finding]:

@@ -95,9 +95,10 @@ class PresegmentedTokenizer:
         tensors = kwargs.pop("return_tensors", None)
         enc = self.tokenizer(firsts[0] if single else firsts,
                              None if seconds is None else (seconds[0] if single else seconds), **kwargs)
+        flat = single and not kwargs.get("return_overflowing_tokens")  # one unbatched row, as transformers gives
         if "offset_mapping" in enc:
-            _remap_offsets(enc, first_maps, second_maps, flat=single and not kwargs.get("return_overflowing_tokens"))
-        return enc.convert_to_tensors(tensors) if tensors else enc
+            _remap_offsets(enc, first_maps, second_maps, flat=flat)
+        return enc.convert_to_tensors(tensors, prepend_batch_axis=flat) if tensors else enc
 
 
 def _remap_offsets(enc: Any, first: list[list[int]], second: list[list[int]] | None, flat: bool) -> None:

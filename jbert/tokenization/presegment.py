@@ -9,8 +9,9 @@ vocabulary probe:
 - ``marked``: share of the vocabulary's Japanese pieces that carry the ``▁`` word-start marker. Pre-training
   on spaced text puts a ``▁`` before every word, so most word-initial pieces carry it (over a third), while
   a model trained on raw Japanese sees ``▁`` only at the start of a line or after a rare space (a few per cent).
-- ``pieces_raw`` / ``pieces_spaced``: mean pieces per probe text, raw and pre-segmented (MeCab + jumandic,
-  the dictionary behind Juman++, stands in for Juman++ here; reported, not decisive).
+- ``marked_starts``: share of the words of pre-segmented probe text (MeCab + jumandic, the dictionary behind
+  Juman++, stands in for Juman++ here) whose first piece is ``▁`` joined to the word's first characters
+  rather than a lone ``▁``: high when the model learnt words after spaces (reported, not decisive).
 
 `load_tokenizer` warns loudly for such a model and, when ``jumanpp`` is on PATH, wraps the tokenizer in
 `PresegmentedTokenizer` (`jbert.tokenization.jumanpp`), which segments every input with Juman++ first.
@@ -50,8 +51,7 @@ class PresegmentVerdict:
     needed: bool
     by_name: bool
     marked: float | None  # share of Japanese vocabulary pieces with the word-start mark
-    pieces_raw: float | None = None
-    pieces_spaced: float | None = None
+    marked_starts: float | None = None
     jumanpp: str | None = None  # path of the jumanpp binary, when on PATH
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,8 +61,8 @@ class PresegmentVerdict:
         if self.marked is None:
             return "no SentencePiece vocabulary to probe"
         text = f"{self.marked:.1%} of Japanese vocabulary pieces carry the word-start mark {MARKER}"
-        if self.pieces_raw is not None:
-            text += f"; {self.pieces_raw:.1f} pieces per text raw, {self.pieces_spaced:.1f} pre-segmented"
+        if self.marked_starts is not None:
+            text += f"; {self.marked_starts:.1%} of pre-segmented words start with a {MARKER}-marked piece"
         return text
 
 
@@ -84,18 +84,19 @@ def marked_share(tokenizer: Any) -> float | None:
     return sum(p.startswith(MARKER) for p in pieces) / len(pieces)
 
 
-def _pieces_per_text(tokenizer: Any) -> tuple[float, float] | None:
-    """Mean pieces per probe text, raw and segmented by MeCab with jumandic (None without jumandic)."""
+def _marked_starts(tokenizer: Any) -> float | None:
+    """Share of pre-segmented probe words whose first piece is the mark joined to text (None without jumandic)."""
     from jbert.tokenization.dictprobe import installed, mecab_kwargs_for, probe_texts
     from jbert.tokenization.mecab import make_tagger, segment_joined
 
     if not installed("jumandic"):
         return None
-    texts = probe_texts()[:200]
     tagger = make_tagger(mecab_kwargs_for("jumandic"))
-    raw = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-    spaced = tokenizer([segment_joined(tagger, t) for t in texts], add_special_tokens=False)["input_ids"]
-    return sum(map(len, raw)) / len(texts), sum(map(len, spaced)) / len(texts)
+    texts = [segment_joined(tagger, t) for t in probe_texts()[:200]]
+    pieces = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    words = sum(len(t.split()) for t in texts)
+    lone = tokenizer.convert_tokens_to_ids(MARKER)
+    return 1 - sum(i == lone for ids in pieces for i in ids) / (words or 1)
 
 
 def needs_presegmentation(name_or_path: str, tokenizer: Any) -> PresegmentVerdict:
@@ -103,10 +104,9 @@ def needs_presegmentation(name_or_path: str, tokenizer: Any) -> PresegmentVerdic
     by_name = known_name(str(name_or_path))
     marked = marked_share(tokenizer)
     needed = by_name or (marked is not None and marked >= MARKED_SHARE)
-    raw, spaced = (_pieces_per_text(tokenizer) if needed else None) or (None, None)
+    starts = _marked_starts(tokenizer) if needed and marked is not None else None
     return PresegmentVerdict(needed, by_name, None if marked is None else round(marked, 4),
-                             None if raw is None else round(raw, 2), None if spaced is None else round(spaced, 2),
-                             jumanpp=shutil.which("jumanpp"))
+                             None if starts is None else round(starts, 4), jumanpp=shutil.which("jumanpp"))
 
 
 def apply_presegmentation(name_or_path: str, tokenizer: Any) -> Any:
