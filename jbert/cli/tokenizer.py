@@ -113,8 +113,9 @@ def doctor(
 def _score_line(score: dict[str, Any]) -> str:
     if not score["installed"]:
         return f"{score['dictionary']:<12} not installed (pip install {score['package']})"
-    return (f"{score['dictionary']:<12} whole {score['whole']:6.1%}  ## pieces {score['continuation']:6.1%}  "
-            f"unknown {score['unknown']:5.1%}  vocabulary kept {score['kept']:6.1%}  ({score['words']} words)")
+    return (f"{score['dictionary']:<12} distinctive {score['distinct']:6.1%} of {score['distinct_words']:<5} "
+            f"whole {score['whole']:6.1%} of {score['words']:<6} ## pieces {score['continuation']:6.1%}  "
+            f"unknown {score['unknown']:5.1%}  vocabulary kept {score['kept']:6.1%}")
 
 
 def token_rows(tok: Any, text: str, pair: str | None) -> list[dict[str, Any]]:

@@ -81,13 +81,15 @@ def dictionary_verdict(name: str, config: dict[str, Any]) -> DictionaryVerdict:
 
 
 def choose_dictionary(name: str, config: dict[str, Any]) -> tuple[str, str, DictionaryVerdict]:
-    """(dictionary, why, verdict) for a silent config: a known model's documented one, else the probe's."""
+    """(dictionary, why, verdict) for a silent config: a known model's documented one, else the probe's
+    when it is decisive, else transformers' default."""
     verdict = dictionary_verdict(name, config)
     known = KNOWN_DICTIONARIES.get(hub_name(name))
     if known:
         return known, f"{hub_name(name)} was pre-trained with {known} (model card)", verdict
-    if verdict.chosen:
+    if verdict.chosen and verdict.decisive:
         return verdict.chosen, verdict.reason, verdict
+    # An inconclusive probe does not overrule what the config means today.
     return TRANSFORMERS_DEFAULT, f"{verdict.reason}; keeping transformers' default", verdict
 
 

@@ -20,15 +20,15 @@ SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def vocab_texts() -> list[str]:
-    """JSTS train sentences (data/sample), not the probe text's lines."""
-    texts = []
+    """JSTS train sentences and corpus.txt lines after the first 1,000 (those are the probe text)."""
+    texts = (REPO / "data" / "sample" / "corpus.txt").read_text(encoding="utf-8").splitlines()[1000:]
     for line in (REPO / "data" / "sample" / "jsts-train.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         texts += [row["sentence1"], row["sentence2"]]
     return texts
 
 
-def build_vocab(dictionary: str, size: int = 2500) -> list[str]:
+def build_vocab(dictionary: str, size: int = 4000) -> list[str]:
     """Specials, every character (plain and ##), then the dictionary's most frequent words."""
     tagger = make_tagger(mecab_kwargs_for(dictionary))
     words: Counter[str] = Counter()
