@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jbert.cli import app
+from jbert.tokenization.dictchoice import DictionaryChoiceWarning
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tokenization"))
 from _zoo_dirs import tohoku_dir  # noqa: E402
@@ -74,3 +75,37 @@ def test_file_or_uncached_hub_name_is_a_one_line_error(v1_dir: Path, target: str
     assert line == (f"error: {name}: expected a tokenizer or model directory, got a file" if target == "file" else
                     f"error: {name}: not a directory, and not in the local hub cache (download it first, e.g. "
                     "with `huggingface-cli download`, or give the model directory)")
+
+
+@pytest.mark.slow
+def test_finetuned_v1_model_records_ipadic_for_plain_transformers(v1_dir: Path, tmp_path: Path) -> None:
+    """finetune a Tohoku-v1-like model: the output names ipadic, and AutoTokenizer gives jbert's ids."""
+    import shutil
+
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertJapaneseTokenizer, BertModel
+
+    from jbert.tokenization import load_tokenizer
+
+    model_dir = tmp_path / "v1-model"
+    shutil.copytree(v1_dir, model_dir)
+    vocab_size = len((v1_dir / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128)).save_pretrained(model_dir)
+    jglue = Path(__file__).parents[1] / "data" / "jglue"
+    out = tmp_path / "out"
+    with pytest.warns(DictionaryChoiceWarning, match="jbert uses ipadic"):
+        result = runner.invoke(app, ["finetune", "jsts", "--model", str(model_dir), "--output", str(out),
+                                     "--train", str(jglue / "jsts-train.jsonl"),
+                                     "--valid", str(jglue / "jsts-valid.jsonl"), "--max-steps", "1",
+                                     "--batch-size", "4", "--max-length", "64", "--set", "training.progress_bar=false"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "tokenizer_config.json").read_text(encoding="utf-8"))["mecab_kwargs"] == {
+        "mecab_dic": "ipadic"}
+    rows = [json.loads(line) for line in (jglue / "jsts-valid.jsonl").read_text(encoding="utf-8").splitlines()]
+    first, second = [r["sentence1"] for r in rows], [r["sentence2"] for r in rows]
+    plain = AutoTokenizer.from_pretrained(out)(first, second)["input_ids"]
+    assert plain == load_tokenizer(out)(first, second)["input_ids"]
+    ipadic = BertJapaneseTokenizer.from_pretrained(v1_dir, mecab_kwargs={"mecab_dic": "ipadic"})
+    assert plain == ipadic(first, second)["input_ids"]
