@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 STAMP := .setup.stamp
 DEMO_DIR ?= demo-output
 
-.PHONY: setup demo test test-fast bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer lint clean
+.PHONY: setup demo test test-fast test-floor bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer lint clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,9 @@ test: setup
 
 test-fast: setup
 	$(PYTHON) -m pytest -m "not slow"
+
+test-floor:  # the lowest transformers/tokenizers pyproject.toml allows, in a venv outside the repo
+	bash scripts/test_floor.sh
 
 bench: bench-ceiling bench-tokenize bench-finetune bench-predict
 

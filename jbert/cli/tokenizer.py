@@ -1,7 +1,8 @@
-"""`jbert tokenizer train|show`: train a tokenizer from text files; show how one splits a text.
+"""`jbert tokenizer train|show|doctor`: train a tokenizer; show how one splits a text; check a model's.
 
     jbert tokenizer train data/sample/corpus.txt --type mecab-wordpiece --vocab-size 8000 --output tok
     jbert tokenizer show --tokenizer tok "東京都に行った" --pair "大阪にも" [--json]
+    jbert tokenizer doctor cl-tohoku/bert-base-japanese [--json]
 """
 
 from __future__ import annotations
@@ -82,6 +83,39 @@ def show(
         echo(json.dumps({"text": text, "pair": pair, "tokens": rows}, ensure_ascii=False, indent=2))
     else:
         echo(format_table(rows))
+
+
+@tokenizer_app.command("doctor")
+@cli_errors
+def doctor(
+    model: str = typer.Argument(..., help="Model or tokenizer directory (or a cached hub name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Check that MODEL's text gets the ids it was pre-trained with: MeCab dictionary (with figures),
+    fingerprint, options jbert cannot honour, Juman++ pre-segmentation. Exit 2 when it cannot."""
+    from jbert.tokenization.doctor import diagnose
+
+    report = diagnose(model)
+    if as_json:
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        echo(f"{report.model} ({report.tokenizer_class or 'no tokenizer_class'})")
+        for finding in report.findings:
+            echo(f"  {finding.status.upper():4}  {finding.check}: {finding.message}")
+        probe = next((f.details["probe"] for f in report.findings if f.check == "dictionary"
+                      and "probe" in f.details), None)
+        for score in probe["scores"] if probe else []:
+            echo("        " + _score_line(score))
+    if not report.ok:
+        raise typer.Exit(code=2)
+
+
+def _score_line(score: dict[str, Any]) -> str:
+    if not score["installed"]:
+        return f"{score['dictionary']:<12} not installed (pip install {score['package']})"
+    return (f"{score['dictionary']:<12} distinctive {score['distinct']:6.1%} of {score['distinct_words']:<5} "
+            f"whole {score['whole']:6.1%} of {score['words']:<6} ## pieces {score['continuation']:6.1%}  "
+            f"unknown {score['unknown']:5.1%}  vocabulary kept {score['kept']:6.1%}")
 
 
 def token_rows(tok: Any, text: str, pair: str | None) -> list[dict[str, Any]]:

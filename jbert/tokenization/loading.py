@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
+from jbert.tokenization.dictchoice import dictionary_override
 from jbert.tokenization.fast import BertJapaneseTokenizerFast
+from jbert.tokenization.presegment import apply_presegmentation
 from jbert.tokenization.segmenters import make_segmenter, segmenter_kwargs, unsupported
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
@@ -63,7 +65,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
         return load_japanese_fast(name, config=config, **kwargs)
     if tokenizer_class:
         _check_known(name, tokenizer_class)
-    return _load_auto_fast(name, **kwargs)
+    return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models
 
 
 def _looks_like_path(name: str) -> bool:
@@ -128,6 +130,7 @@ def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs
 
     config = _read_config(name) if config is None else config
     threads = kwargs.pop("mecab_threads", None)
+    kwargs.update(dictionary_override(name, config, kwargs))  # a config silent on the dictionary: the model's own
     _check_japanese(name, {**config, **{k: kwargs[k] for k in _SETTINGS if k in kwargs}})
     try:
         slow = BertJapaneseTokenizer.from_pretrained(name, **kwargs)

@@ -1,0 +1,115 @@
+"""Juman++ pre-segmentation for models pre-trained on Juman++-segmented text, offsets kept in the raw text.
+
+`PresegmentedTokenizer(tokenizer, "jumanpp")` behaves as `tokenizer` but first runs every input text through
+Juman++ (one ``jumanpp`` process per call, one text a line) and joins its words with spaces, as the model
+cards of nlp-waseda/roberta-base-japanese and ku-nlp/deberta-v2-base-japanese ask; ``offset_mapping`` is
+mapped back to the raw text, so span heads (QA, NER) see the user's characters. The saved tokenizer files are
+the model's own (pre-segmentation is applied again at every load).
+
+Juman++ prints one word a line (surface first), ``@``-lines for alternatives and ``EOS`` after each text.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+from jbert.errors import TokenizerLoadError
+
+_SPACE = "\\\u2423"  # Juman++'s surface for a half-width space ("\␣")
+
+
+def jumanpp_words(binary: str, texts: list[str]) -> list[list[str]]:
+    """Juman++'s words for each text (line breaks inside a text are read as spaces)."""
+    lines = [t.replace("\r", " ").replace("\n", " ") for t in texts]
+    done = subprocess.run([binary], input="".join(line + "\n" for line in lines), capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[0]
+        raise TokenizerLoadError(f"{binary} failed: {reason} (check the Juman++ installation)")
+    words: list[list[str]] = [[]]
+    for line in done.stdout.splitlines():
+        if line == "EOS":
+            words.append([])
+        elif line and not line.startswith("@ "):
+            surface = line.split(" ", 1)[0]
+            if surface != _SPACE:
+                words[-1].append(surface)
+    if len(words) - 1 != len(texts):
+        raise TokenizerLoadError(f"{binary} returned {len(words) - 1} sentences for {len(texts)} texts")
+    return words[:-1]
+
+
+def spaced_with_map(text: str, words: list[str]) -> tuple[str, list[int]]:
+    """`words` joined by spaces, and for each of its positions (plus the end) the position in `text`.
+
+    A word is looked up from where the previous one ended; a word Juman++ rewrote (not found) is taken to
+    cover as many raw characters as it has. Inserted spaces map to the next word's start.
+    """
+    out: list[str] = []
+    pos: list[int] = []
+    cursor = 0
+    for word in words:
+        found = text.find(word, cursor)
+        start = found if found >= 0 and not text[cursor:found].strip() else cursor
+        if out:
+            out.append(" ")
+            pos.append(start)
+        out.append(word)
+        pos.extend(min(start + i, len(text)) for i in range(len(word)))
+        cursor = min(start + len(word), len(text))
+    pos.append(cursor if words else len(text))
+    return "".join(out), pos
+
+
+class PresegmentedTokenizer:
+    """A fast tokenizer that segments its raw-text input with Juman++ first; everything else is delegated."""
+
+    is_presegmented = True
+
+    def __init__(self, tokenizer: Any, jumanpp: str = "jumanpp"):
+        self.tokenizer, self.jumanpp = tokenizer, jumanpp
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            inner = self.__dict__["tokenizer"]
+        except KeyError:  # while unpickling
+            raise AttributeError(name) from None
+        return getattr(inner, name)
+
+    def __len__(self) -> int:
+        return len(self.tokenizer)
+
+    def presegment(self, texts: list[str]) -> tuple[list[str], list[list[int]]]:
+        """Each text's Juman++ words joined by spaces, and the position maps back to the raw text."""
+        pairs = [spaced_with_map(t, w) for t, w in zip(texts, jumanpp_words(self.jumanpp, texts), strict=True)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def __call__(self, text: Any = None, text_pair: Any = None, **kwargs: Any) -> Any:
+        if text is None or kwargs.get("is_split_into_words"):
+            return self.tokenizer(text, text_pair, **kwargs)
+        single = isinstance(text, str)
+        firsts, first_maps = self.presegment([text] if single else list(text))
+        seconds, second_maps = (None, None) if text_pair is None else \
+            self.presegment([text_pair] if single else list(text_pair))
+        tensors = kwargs.pop("return_tensors", None)
+        enc = self.tokenizer(firsts[0] if single else firsts,
+                             None if seconds is None else (seconds[0] if single else seconds), **kwargs)
+        flat = single and not kwargs.get("return_overflowing_tokens")  # one unbatched row, as transformers gives
+        if "offset_mapping" in enc:
+            _remap_offsets(enc, first_maps, second_maps, flat=flat)
+        return enc.convert_to_tensors(tensors, prepend_batch_axis=flat) if tensors else enc
+
+
+def _remap_offsets(enc: Any, first: list[list[int]], second: list[list[int]] | None, flat: bool) -> None:
+    """Rewrite ``offset_mapping`` from the spaced texts to the raw ones (in place)."""
+    rows = [enc["offset_mapping"]] if flat else enc["offset_mapping"]
+    samples = enc.get("overflow_to_sample_mapping") or list(range(len(rows)))
+    for r, row in enumerate(rows):
+        seq_ids = enc.sequence_ids(r)
+        for i, (start, end) in enumerate(row):
+            seq = seq_ids[i]
+            if seq is None or start == end:
+                continue
+            pos = (first if seq == 0 else second)[samples[r]]
+            row[i] = (pos[start], pos[end - 1] + 1)
