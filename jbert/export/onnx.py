@@ -111,6 +111,10 @@ class OnnxModel:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
+        from transformers import AutoConfig
+
+        # the architecture's config.json beside the graph: what inputs and length it reads (jbert.model_inputs)
+        self.config = AutoConfig.from_pretrained(Path(path).parent)
 
     def to(self, device: Any) -> OnnxModel:
         if str(device).split(":")[0] != "cpu":

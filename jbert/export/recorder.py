@@ -20,6 +20,10 @@ class Recorder:
         self._batch: dict[str, Any] | None = None
         self.output_names: list[str] = []
 
+    @property
+    def config(self) -> Any:
+        return self.model.config
+
     def to(self, device: Any) -> Recorder:
         self.model = self.model.to(device)
         return self

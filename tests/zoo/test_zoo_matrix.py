@@ -7,7 +7,7 @@ jbert's logits == the plain model's logits on the plain tokenizer's inputs (all 
 client passes them); ``pipeline`` labels and scores == ``jbert predict``'s.
 
 The default run (``-m "not slow"``) covers one head per family (pair classification: token types);
-the full matrix is ``slow``. Families whose tokenizer needs another branch's work are strict xfails.
+the full matrix is ``slow``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ def _cases() -> list:
     for family in FAMILIES.values():
         for head in HEADS:
             marks = [] if head == FAST_HEAD else [pytest.mark.slow]
-            if family.needs:
-                marks.append(pytest.mark.xfail(strict=True, reason=f"needs {family.needs}"))
             cases.append(pytest.param(family.name, head, marks=marks, id=f"{family.name}-{head}"))
     return cases
 

@@ -182,13 +182,13 @@ def sudachi_bert(out: Path) -> None:
 
 FAMILIES = {f.name: f for f in [
     Family("bert-v1-ipadic", "cl-tohoku/bert-base-japanese", tohoku_v1,
-           japanese_reference(mecab_kwargs={"mecab_dic": "ipadic"}), needs="zoo-doctor"),
+           japanese_reference(mecab_kwargs={"mecab_dic": "ipadic"})),
     Family("bert-v3", "cl-tohoku/bert-base-japanese-v3", tohoku_v3, japanese_reference()),
     Family("bert-char-v3", "cl-tohoku/bert-base-japanese-char-v3", tohoku_char_v3, japanese_reference()),
     Family("distilbert-wordpiece", "bandainamco-mirai/distilbert-base-japanese", distilbert_wordpiece,
            japanese_reference()),
     Family("distilbert-mecab-spm", "line-corporation/line-distilbert-base-japanese", line_distilbert,
-           japanese_reference(), needs="zoo-tok"),
+           japanese_reference()),
     Family("roberta-spm", "nlp-waseda/roberta-base-japanese", waseda_roberta, auto_reference),
     Family("roberta-mecab-wordpiece", "RoBERTa on a Tohoku vocabulary", roberta_mecab_wordpiece,
            japanese_reference()),
@@ -197,5 +197,5 @@ FAMILIES = {f.name: f for f in [
     Family("xlm-roberta", "xlm-roberta-base", xlm_roberta, auto_reference),
     Family("modernbert", "sbintuitions/modernbert-ja-130m", sbintuitions_modernbert, auto_reference),
     Family("bert-sudachi", "BertJapaneseTokenizer with word_tokenizer_type sudachi", sudachi_bert,
-           japanese_reference(), needs="zoo-tok"),
+           japanese_reference()),
 ]}

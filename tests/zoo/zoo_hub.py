@@ -33,7 +33,6 @@ class Family:
     mimics: str  # the hub repository whose files this family copies
     build: Callable[[Path], None]
     reference: Callable[[Path], Any]  # the pre-training tokenizer for a built directory
-    needs: str | None = None  # the branch that adds the missing tokenizer support (the case is xfail until then)
 
 
 # --- text and vocabularies -----------------------------------------------------------------------
