@@ -55,9 +55,11 @@ def _write_onnx(source: Path, model: Any, batch: Mapping[str, Any], outputs: Seq
 
 
 def _load_onnx(path: Path, head: Any, record: Mapping[str, Any]) -> Any:
+    from transformers import AutoConfig
+
     from jbert.export.onnx import OnnxModel
 
-    return OnnxModel(path / record["file"])
+    return OnnxModel(path / record["file"], config=AutoConfig.from_pretrained(path))
 
 
 def _require_onnx() -> None:

@@ -101,7 +101,7 @@ class OnnxModel:
     Inputs the graph does not take (``token_type_ids`` for a model exported without them) are
     dropped: the graph's own input names decide what it is fed."""
 
-    def __init__(self, path: str | Path, threads: int | None = None):
+    def __init__(self, path: str | Path, threads: int | None = None, config: Any = None):
         require_onnx()
         import onnxruntime as ort
 
@@ -111,10 +111,7 @@ class OnnxModel:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
-        from transformers import AutoConfig
-
-        # the architecture's config.json beside the graph: what inputs and length it reads (jbert.model_inputs)
-        self.config = AutoConfig.from_pretrained(Path(path).parent)
+        self.config = config  # the architecture's config: what inputs and length it reads (jbert.model_inputs)
 
     def to(self, device: Any) -> OnnxModel:
         if str(device).split(":")[0] != "cpu":

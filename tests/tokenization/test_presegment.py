@@ -17,10 +17,10 @@ import pytest
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization.dictprobe import mecab_kwargs_for, probe_texts
 from jbert.tokenization.doctor import diagnose
-from jbert.tokenization.presegmented import PresegmentedTokenizer, jumanpp_words, spaced_with_map
 from jbert.tokenization.loading import load_tokenizer
 from jbert.tokenization.mecab import make_tagger, segment_joined
 from jbert.tokenization.presegment import PresegmentationWarning, needs_presegmentation
+from jbert.tokenization.presegmented import PresegmentedTokenizer, jumanpp_words, spaced_with_map
 
 pytest.importorskip("jumandic")
 FAKE = Path(__file__).parents[1] / "data" / "jumanpp" / "fake_jumanpp.py"
