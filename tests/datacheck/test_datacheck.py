@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from jbert.cli import app
@@ -92,7 +91,6 @@ def test_qa_windows_with_a_model(tiny_model_dir):
     assert tokens["percentiles"]["100"] > 64
 
 
-@pytest.mark.parametrize("missing", ["--train"])
-def test_no_training_file_is_a_one_line_error(missing):
+def test_no_training_file_is_a_one_line_error():
     result = run("ner")
     assert result.exit_code == 1 and "no training data: pass --train FILE" in result.output
