@@ -70,7 +70,7 @@ def plan(cfg: SweepConfig) -> list[tuple[JbertConfig, Run]]:
     """Every (configuration, seed) as a ready finetune config and its Run record, in grid order."""
     if cfg.seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {cfg.seeds}")
-    out = Path(cfg.base.training.output_dir or "")
+    out = Path(cfg.base.training.output_dir or ".")
     axes = parse_axes(cfg.axes)
     runs = []
     for values in itertools.product(*(v for _, v in axes)):
@@ -101,11 +101,15 @@ def _slug(params: dict[str, Any]) -> str:
 def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     """Run (or reuse) every run of the grid; unless sharded, select and write the sweep record."""
     from jbert import api
-    from jbert.finetuning import resolve_spec
+    from jbert.finetuning import resolve_data_files, resolve_spec
     from jbert.modeldir import CONFIG_FILE
 
     index, count = _shard(cfg.shard)
+    if not cfg.base.training.output_dir:
+        raise ConfigError("missing --output: a sweep keeps its runs under OUTPUT/runs and links OUTPUT/best")
     spec = resolve_spec(cfg.base)
+    if resolve_data_files(cfg.base.data, spec)[1] is None:
+        raise ConfigError("a sweep selects on the validation set: pass --valid FILE (or --jglue-dir DIR)")
     planned = plan(cfg)
     for i, (run_cfg, run) in enumerate(planned):
         if i % count != index or (run.path / CONFIG_FILE).is_file():

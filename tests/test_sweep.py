@@ -106,3 +106,14 @@ def test_bad_shard_is_a_one_line_error(shard, tmp_path, tiny_model_dir):
     assert result.exit_code == 1
     assert result.output.strip() == f"error: --shard expects i/n with 0 <= i < n (e.g. 0/2), got {shard!r}"
     assert not (tmp_path / "o").exists()  # checked before any run starts
+
+
+def test_a_sweep_needs_a_validation_file_and_an_output(tmp_path, tiny_model_dir):
+    base = ["finetune", "jsts", "--model", str(tiny_model_dir), "--train", str(DATA / "jsts-train.jsonl"),
+            "--sweep", "training.epochs=1,2"]
+    result = runner.invoke(app, [*base, "--output", str(tmp_path / "o")])
+    assert result.exit_code == 1 and not (tmp_path / "o").exists()
+    assert result.output.strip() == "error: a sweep selects on the validation set: pass --valid FILE (or --jglue-dir DIR)"
+    result = runner.invoke(app, [*base, "--valid", str(DATA / "jsts-valid.jsonl")])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("error: missing --output: a sweep keeps its runs under OUTPUT/runs")
