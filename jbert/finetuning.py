@@ -52,10 +52,11 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     prepare_output_dir(out, cfg.training)
     args = training_arguments(cfg.training, out, has_eval=bool(valid_ex), primary_metric=spec.primary_metric)
 
+    tokenizer = load_tokenizer(cfg.model.name_or_path)
     inputs = read_model_inputs(cfg.model.name_or_path)  # what this architecture takes: inputs, length
+    align_tokenizer(tokenizer, inputs)
     max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
     cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length))  # saved clamped
-    tokenizer = align_tokenizer(load_tokenizer(cfg.model.name_or_path), inputs)
     options = encode_options(cfg, train=True)
     train_f = encode_once(args, head, train_ex, tokenizer, options, source=train_path, split="train")
     valid_f = encode_once(args, head, valid_ex, tokenizer, options, source=valid_path, split="valid") if valid_ex else []
