@@ -304,8 +304,8 @@ def print_report(summary: dict[str, Any]) -> None:
     print(C.table(rows, ["", *sides]))
     for side, a in summary.get("agreement", {}).items():
         rec = a["recorded"]
-        print(f"{side}: {C.ratio(sides[side]['predict_rows_per_s'], ref.get('predict_rows_per_s')):.2f}x pipeline "
-              f"(predict stage), {C.ratio(sides[side]['rows_per_s'], ref.get('rows_per_s')):.2f}x end to end; "
+        print(f"{side}: {C.fmt(C.ratio(sides[side]['predict_rows_per_s'], ref.get('predict_rows_per_s')))}x pipeline "
+              f"(predict stage), {C.fmt(C.ratio(sides[side]['rows_per_s'], ref.get('rows_per_s')))}x end to end; "
               f"agreement recorded by jbert export: {100 * rec['agreement']:.1f}% of rows within "
               f"{rec['tolerance']:.3g}, max |delta| {rec['max_abs_diff']:.4f}, mean |delta| {rec['mean_abs_diff']:.4f}"
               + (f"; max |delta| vs jbert fp32 here {a['max_abs_diff_vs_jbert']:.4f}" if "max_abs_diff_vs_jbert" in a
