@@ -47,9 +47,7 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=bool(valid_ex),
                     primary_metric=spec.primary_metric, marker=CONFIG_FILE)
 
-    tokenizer = load_tokenizer(cfg.model.name_or_path)
     inputs = read_model_inputs(cfg.model.name_or_path)  # what this architecture takes: inputs, length
-    align_tokenizer(tokenizer, inputs)
     max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
     cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length))  # saved clamped
     options = encode_options(cfg, train=True)
