@@ -4,7 +4,8 @@ transformers strips the (normalised) text and reads the morphemes of ``rhoknp.Ju
 jbert calls the same library the same way, so escaping (``\\␣`` for spaces) and the one-sentence-per-line
 protocol behave identically. The Juman++ binary cannot be pip-installed: without ``jumanpp`` on PATH loading
 stops with a one-line error that says how to install it. ``jumanpp_kwargs``: ``normalize_text``,
-``trim_whitespace`` (as transformers).
+``trim_whitespace`` (as transformers). `jbert.tokenization.presegmented` gets its Juman++ words from this
+segmenter too (for SentencePiece models pre-trained on Juman++-segmented text).
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ class JumanppSegmenter(WordSegmenter):
 
     def segment(self, text: str) -> str | Words:
         stripped = text.strip()  # JumanppTokenizer strips before Juman++ (which reads one line per sentence)
-        surfaces = [m.text for m in self.juman.apply_to_sentence(stripped).morphemes]
+        try:
+            surfaces = [m.text for m in self.juman.apply_to_sentence(stripped).morphemes]
+        except (RuntimeError, TimeoutError, OSError) as err:  # rhoknp's errors when the process dies or hangs
+            shown = stripped if len(stripped) <= 40 else stripped[:40] + "..."
+            reason = " ".join(str(err).split()) or type(err).__name__  # the error stays one line
+            raise TokenizerLoadError(f"Juman++ failed on {shown!r}: {reason} ({INSTALL})") from err
         if self.kwargs.get("trim_whitespace", False):
             surfaces = [s.strip() for s in surfaces if s.strip()]
         return Words(surfaces)

@@ -14,7 +14,10 @@ vocabulary probe:
   rather than a lone ``▁``: high when the model learnt words after spaces (reported, not decisive).
 
 `load_tokenizer` warns loudly for such a model and, when ``jumanpp`` is on PATH, wraps the tokenizer in
-`PresegmentedTokenizer` (`jbert.tokenization.presegmented`), which segments every input with Juman++ first.
+`PresegmentedTokenizer` (`jbert.tokenization.presegmented`), which segments every input first with the
+registered Juman++ word segmenter (``word_tokenizer_type: jumanpp``, `jbert.tokenization.jumanpp`, through
+rhoknp). That segmenter starts at load: without rhoknp, or with a ``jumanpp`` that does not run, loading stops
+with a one-line `TokenizerLoadError` that says how to install them.
 """
 
 from __future__ import annotations
@@ -120,9 +123,10 @@ def apply_presegmentation(name_or_path: str, tokenizer: Any) -> Any:
     if verdict.jumanpp:
         from jbert.tokenization.presegmented import PresegmentedTokenizer
 
+        wrapped = PresegmentedTokenizer(tokenizer)  # starts Juman++ (a one-line error if it cannot)
         logger.warning("%s was pre-trained on Juman++-segmented text: segmenting every input with %s (%s)",
                        name_or_path, verdict.jumanpp, verdict.figures())
-        return PresegmentedTokenizer(tokenizer, verdict.jumanpp)
+        return wrapped
     message = (f"PRE-SEGMENTATION: {name_or_path} was pre-trained on text segmented into words by Juman++ "
                f"({'model card' if verdict.by_name else verdict.figures()}), and will get raw text: install "
                "Juman++ (https://github.com/ku-nlp/jumanpp) so that `jumanpp` is on PATH and jbert segments "

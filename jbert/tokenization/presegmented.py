@@ -1,43 +1,32 @@
 """Juman++ pre-segmentation for models pre-trained on Juman++-segmented text, offsets kept in the raw text.
 
-`PresegmentedTokenizer(tokenizer, "jumanpp")` behaves as `tokenizer` but first runs every input text through
-Juman++ (one ``jumanpp`` process per call, one text a line) and joins its words with spaces, as the model
-cards of nlp-waseda/roberta-base-japanese and ku-nlp/deberta-v2-base-japanese ask; ``offset_mapping`` is
-mapped back to the raw text, so span heads (QA, NER) see the user's characters. The saved tokenizer files are
-the model's own (pre-segmentation is applied again at every load).
-
-Juman++ prints one word a line (surface first), ``@``-lines for alternatives and ``EOS`` after each text.
+`PresegmentedTokenizer(tokenizer)` behaves as `tokenizer` but first segments every input text with Juman++
+(the registered ``jumanpp`` word segmenter, `jbert.tokenization.jumanpp`: one persistent process through
+rhoknp) and joins its words with spaces, as the model cards of nlp-waseda/roberta-base-japanese and
+ku-nlp/deberta-v2-base-japanese ask; ``offset_mapping`` is mapped back to the raw text, so span heads (QA,
+NER) see the user's characters. The saved tokenizer files are the model's own (pre-segmentation is applied
+again at every load).
 """
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
-from jbert.errors import TokenizerLoadError
-
-_SPACE = "\\\u2423"  # Juman++'s surface for a half-width space ("\␣")
+from jbert.tokenization.segmenters import Words, WordSegmenter, make_segmenter
 
 
-def jumanpp_words(binary: str, texts: list[str]) -> list[list[str]]:
-    """Juman++'s words for each text (line breaks inside a text are read as spaces)."""
-    lines = [t.replace("\r", " ").replace("\n", " ") for t in texts]
-    done = subprocess.run([binary], input="".join(line + "\n" for line in lines), capture_output=True,
-                          text=True, encoding="utf-8", check=False)
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[0]
-        raise TokenizerLoadError(f"{binary} failed: {reason} (check the Juman++ installation)")
-    words: list[list[str]] = [[]]
-    for line in done.stdout.splitlines():
-        if line == "EOS":
-            words.append([])
-        elif line and not line.startswith("@ "):
-            surface = line.split(" ", 1)[0]
-            if surface != _SPACE:
-                words[-1].append(surface)
-    if len(words) - 1 != len(texts):
-        raise TokenizerLoadError(f"{binary} returned {len(words) - 1} sentences for {len(texts)} texts")
-    return words[:-1]
+def jumanpp_segmenter() -> WordSegmenter:
+    """The registered Juman++ segmenter, started now: a missing or broken Juman++ fails at load, in one line."""
+    segmenter = make_segmenter("jumanpp", {})
+    segmenter.check()
+    return segmenter
+
+
+def segment_words(segmenter: WordSegmenter, text: str) -> list[str]:
+    """`text`'s words (Juman++ reads a line per sentence, so line breaks go in as spaces; spaces are no words)."""
+    words = segmenter.segment(text.replace("\r", " ").replace("\n", " "))
+    surfaces = words.surfaces if isinstance(words, Words) else words.split(" ")
+    return [w for w in surfaces if w.strip()]
 
 
 def spaced_with_map(text: str, words: list[str]) -> tuple[str, list[int]]:
@@ -67,8 +56,9 @@ class PresegmentedTokenizer:
 
     is_presegmented = True
 
-    def __init__(self, tokenizer: Any, jumanpp: str = "jumanpp"):
-        self.tokenizer, self.jumanpp = tokenizer, jumanpp
+    def __init__(self, tokenizer: Any, segmenter: WordSegmenter | None = None):
+        self.tokenizer = tokenizer
+        self.segmenter = segmenter if segmenter is not None else jumanpp_segmenter()
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -82,7 +72,7 @@ class PresegmentedTokenizer:
 
     def presegment(self, texts: list[str]) -> tuple[list[str], list[list[int]]]:
         """Each text's Juman++ words joined by spaces, and the position maps back to the raw text."""
-        pairs = [spaced_with_map(t, w) for t, w in zip(texts, jumanpp_words(self.jumanpp, texts), strict=True)]
+        pairs = [spaced_with_map(t, segment_words(self.segmenter, t)) for t in texts]
         return [p[0] for p in pairs], [p[1] for p in pairs]
 
     def __call__(self, text: Any = None, text_pair: Any = None, **kwargs: Any) -> Any:

@@ -1,8 +1,10 @@
 """Fixtures for the fast-tokenizer tests: jbert's tokenizer and the reference, on the session's tiny vocab,
-plus variants (lower-casing, character subwords)."""
+plus variants (lower-casing, character subwords) and a recorded-output `jumanpp`."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,16 @@ def tokenizer_pair(request: pytest.FixtureRequest, tiny_tokenizer_dir: Path,
         path = {"wordpiece": tiny_tokenizer_dir, "lower": request.getfixturevalue("lower_tokenizer_dir"),
                 "character": request.getfixturevalue("char_tokenizer_dir")}[request.param]
     return load_tokenizer(path), BertJapaneseTokenizer.from_pretrained(path, model_input_names=BERT_INPUTS)
+
+
+@pytest.fixture
+def fake_jumanpp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `jumanpp` on PATH replaying recorded Juman++ output (tests/data/jumanpp); unrecorded input fails."""
+    pytest.importorskip("rhoknp")  # jbert runs Juman++ through rhoknp
+    fake = Path(__file__).parents[1] / "data" / "jumanpp" / "fake_jumanpp.py"
+    binary = tmp_path / "bin" / "jumanpp"
+    binary.parent.mkdir()
+    binary.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{fake}" "$@"\n', encoding="utf-8")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return binary

@@ -1,13 +1,11 @@
 """Models pre-trained on Juman++-segmented text: recognised by name and by vocabulary, pre-segmented when
-`jumanpp` is on PATH (a fake one replaying recorded output, tests/data/jumanpp), loudly warned otherwise."""
+`jumanpp` is on PATH (`fake_jumanpp`, conftest.py: replays recorded output, tests/data/jumanpp), loudly warned
+otherwise."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import shutil
-import stat
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,14 @@ from jbert.tokenization.doctor import diagnose
 from jbert.tokenization.loading import load_tokenizer
 from jbert.tokenization.mecab import make_tagger, segment_joined
 from jbert.tokenization.presegment import PresegmentationWarning, needs_presegmentation
-from jbert.tokenization.presegmented import PresegmentedTokenizer, jumanpp_words, spaced_with_map
+from jbert.tokenization.presegmented import (
+    PresegmentedTokenizer,
+    jumanpp_segmenter,
+    segment_words,
+    spaced_with_map,
+)
 
 pytest.importorskip("jumandic")
-FAKE = Path(__file__).parents[1] / "data" / "jumanpp" / "fake_jumanpp.py"
 RECORDED = ["外国人参政権について議論した。", "東京 タワーに行った", "ｱｯﾌﾟﾙﾊﾟｲを食べた"]
 JUMANPP_WORDS = [["外国", "人", "参政", "権", "に", "ついて", "議論", "した", "。"],
                  ["東京", "タワー", "に", "行った"], ["ｱｯﾌﾟﾙﾊﾟｲ", "を", "食べた"]]
@@ -58,16 +60,6 @@ def spaced_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _sentencepiece_dir(tmp_path_factory.mktemp("sp") / "raw", spaced=False)
-
-
-@pytest.fixture
-def fake_jumanpp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    binary = tmp_path / "bin" / "jumanpp"
-    binary.parent.mkdir()
-    binary.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n', encoding="utf-8")
-    binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
-    return str(binary)
 
 
 @pytest.fixture
@@ -107,14 +99,23 @@ def test_without_jumanpp_load_warns_loudly(spaced_dir: Path, no_jumanpp: None) -
     assert not report.ok and report.findings[-1].check == "presegmentation"
 
 
-def test_raw_model_is_left_alone(raw_dir: Path, fake_jumanpp: str) -> None:
+def test_raw_model_is_left_alone(raw_dir: Path, fake_jumanpp: Path) -> None:
     assert not getattr(load_tokenizer(raw_dir), "is_presegmented", False)
 
 
-def test_jumanpp_output_is_parsed(fake_jumanpp: str) -> None:
-    assert jumanpp_words(fake_jumanpp, RECORDED) == JUMANPP_WORDS  # alternatives and spaces dropped
-    with pytest.raises(TokenizerLoadError, match=r"jumanpp failed: unrecorded input"):
-        jumanpp_words(fake_jumanpp, ["記録にない文"])
+def test_words_come_from_the_jumanpp_segmenter(fake_jumanpp: Path) -> None:
+    segmenter = jumanpp_segmenter()
+    assert [segment_words(segmenter, t) for t in RECORDED] == JUMANPP_WORDS  # alternatives and spaces dropped
+    with pytest.raises(TokenizerLoadError, match=r"^Juman\+\+ failed on '記録にない文': .*github.com/ku-nlp/jumanpp") as info:
+        segment_words(segmenter, "記録にない文")  # unrecorded: the fake exits, as a broken Juman++ would
+    assert "\n" not in str(info.value)
+
+
+def test_broken_jumanpp_stops_loading_in_one_line(spaced_dir: Path, fake_jumanpp: Path) -> None:
+    fake_jumanpp.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    with pytest.raises(TokenizerLoadError, match=r"did not start as Juman\+\+ .*github.com/ku-nlp/jumanpp") as info:
+        load_tokenizer(spaced_dir)
+    assert "\n" not in str(info.value)
 
 
 def test_spaced_map_points_into_the_raw_text() -> None:
@@ -143,7 +144,7 @@ def _check_offsets(plain: Any, raw_of: Any, enc: Any) -> None:
     assert checked > 5
 
 
-def test_presegmented_tokenizer_ids_and_offsets(spaced_dir: Path, fake_jumanpp: str) -> None:
+def test_presegmented_tokenizer_ids_and_offsets(spaced_dir: Path, fake_jumanpp: Path) -> None:
     tok = load_tokenizer(spaced_dir)
     assert isinstance(tok, PresegmentedTokenizer) and tok.is_fast
     plain = tok.tokenizer
@@ -159,7 +160,7 @@ def test_presegmented_tokenizer_ids_and_offsets(spaced_dir: Path, fake_jumanpp: 
     assert clone(RECORDED)["input_ids"] == enc["input_ids"] and len(clone) == len(plain)
 
 
-def test_presegmented_windows_cover_the_raw_context(spaced_dir: Path, fake_jumanpp: str) -> None:
+def test_presegmented_windows_cover_the_raw_context(spaced_dir: Path, fake_jumanpp: Path) -> None:
     """QA-style windows (truncation of the context with a stride): spans stay in the raw context and cover it."""
     tok = load_tokenizer(spaced_dir)
     question, context = RECORDED[1], RECORDED[0]
