@@ -24,7 +24,6 @@ from jbert.modeldir import (
     PREDICTIONS_FILE,
     encode_options,
     save_finetuned,
-    tokenizer_fingerprint,
 )
 from jbert.readers import read_examples as read_all
 from jbert.tasks import TaskSpec
@@ -71,7 +70,7 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
         report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,
                   "best_checkpoint": result.best_checkpoint}
         save_finetuned(out, model=model, tokenizer=run.tokenizer, config=cfg, spec=spec, labels=head.labels,
-                       metrics=report, fingerprint=tokenizer_fingerprint(cfg.model.name_or_path),
+                       metrics=report,  # fingerprint of the saved tokenizer: a dictionary jbert chose is recorded
                        state_dict=result.state_dict)
 
     finish_run(run, result, save)

@@ -37,6 +37,7 @@ def pretrain(
     seed: int | None = typer.Option(None, "--seed", help="Random seed (masks, order, dropout)."),
     precision: str | None = typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint in --output."),
+    report_to: str | None = typer.Option(None, "--report-to", help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated."),
 ) -> None:
     """Pre-train (or continue pre-training) a masked-LM model on your text: a normal model directory out."""
     flags: dict[str, Any] = {
@@ -57,6 +58,7 @@ def pretrain(
         "training.seed": seed,
         "training.precision": precision,
         "training.resume": resume or None,
+        "training.report_to": report_to,
     }
     cfg = build_config(config, flags=flags, overrides=overrides, cls=PretrainConfig)
     metrics = api.pretrain(cfg)

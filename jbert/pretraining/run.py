@@ -58,7 +58,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
         write_metrics_json(out / METRICS_FILE, {"final": result.metrics, "history": result.history,
                                                 "global_step": result.global_step, "corpus": stats})
         document = {"jbert_version": __version__, **cfg.to_dict(), "corpus_stats": stats,
-                    "tokenizer": tokenizer_fingerprint(cfg.model.name_or_path)}
+                    "tokenizer": tokenizer_fingerprint(out)}  # as saved: a dictionary jbert chose is recorded
         with atomic_output(out / PRETRAIN_FILE) as stream:
             stream.write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
 

@@ -130,3 +130,18 @@ def test_missing_model_and_corpus_file(corpus, tiny_model_dir, tmp_path):
     assert result.exit_code == 1 and "missing --model" in result.output
     result = cli("pretrain", tmp_path / "nope.txt", "--model", tiny_model_dir, "--output", tmp_path / "o")
     assert result.exit_code == 1 and "nope.txt: corpus file not found" in result.output
+
+
+def test_report_to_tensorboard_logs_the_masked_lm_run(corpus, tiny_model_dir, tmp_path):
+    """`--report-to` reaches pre-training through the shared core: TensorBoard event files, offline."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "out"
+    result = cli(*pretrain_args(corpus, tiny_model_dir, out, "--max-steps", "2", "--eval-steps", "2",
+                                "--valid", "0.1", "--report-to", "tensorboard", "--set", "training.logging_steps=1"))
+    assert result.exit_code == 0, result.output
+    events = list((out / "checkpoints" / "runs").glob("*/events.out.tfevents.*"))
+    assert events, f"no event file under {out / 'checkpoints' / 'runs'}"
+    scalars = set(EventAccumulator(str(events[0].parent)).Reload().Tags()["scalars"])
+    assert {"train/loss", "eval/mlm_loss", "eval/perplexity"} <= scalars

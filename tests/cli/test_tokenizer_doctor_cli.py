@@ -103,6 +103,10 @@ def test_finetuned_v1_model_records_ipadic_for_plain_transformers(v1_dir: Path, 
     assert result.exit_code == 0, result.output
     assert json.loads((out / "tokenizer_config.json").read_text(encoding="utf-8"))["mecab_kwargs"] == {
         "mecab_dic": "ipadic"}
+    import yaml
+
+    recorded = yaml.safe_load((out / "jbert_config.yaml").read_text(encoding="utf-8"))["tokenizer"]
+    assert recorded["dictionary"] == "ipadic"  # the fingerprint saved with the model says what was used
     rows = [json.loads(line) for line in (jglue / "jsts-valid.jsonl").read_text(encoding="utf-8").splitlines()]
     first, second = [r["sentence1"] for r in rows], [r["sentence2"] for r in rows]
     plain = AutoTokenizer.from_pretrained(out)(first, second)["input_ids"]
