@@ -10,8 +10,10 @@ fingerprint) is written last: without it the directory is an unfinished run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
                     marker=PRETRAIN_FILE)
     _check_tokenizer(run.tokenizer, cfg)
-    with run.args.main_process_first(local=True, desc="tokenizing the corpus"):
+    with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
     from transformers import AutoModelForMaskedLM
 
@@ -64,6 +66,21 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
 
     finish_run(run, result, save)
     return result.metrics
+
+
+@contextlib.contextmanager
+def _bars(shown: bool) -> Iterator[None]:
+    """``training.progress_bar=false`` hides the ``datasets`` bars of the corpus stages too."""
+    from datasets.utils import logging as ds_logging
+
+    was_enabled = ds_logging.is_progress_bar_enabled()
+    if not shown:
+        ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            ds_logging.enable_progress_bar()
 
 
 def _check_required(cfg: PretrainConfig) -> None:
