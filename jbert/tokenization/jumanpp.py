@@ -50,9 +50,15 @@ class JumanppSegmenter(WordSegmenter):
             raise TokenizerLoadError(f"word_tokenizer_type 'jumanpp' needs the Juman++ program, and no `jumanpp` is "
                                      f"on PATH ({INSTALL})")
         juman = rhoknp.Jumanpp(executable=self.executable)
-        if not juman.is_available():
-            raise TokenizerLoadError(f"`{shutil.which(self.executable)}` did not start as Juman++ ({INSTALL})")
-        return juman
+        try:
+            # rhoknp only logs a failed start, and its is_available() is True until the dead process is
+            # reaped: a sentence of our own is the reliable check
+            if juman.is_available():
+                juman.apply_to_sentence("")
+                return juman
+        except (RuntimeError, TimeoutError, OSError, ValueError):
+            pass
+        raise TokenizerLoadError(f"`{shutil.which(self.executable)}` did not start as Juman++ ({INSTALL})")
 
     def check(self) -> None:
         _ = self.juman
