@@ -85,3 +85,9 @@ def finish_run(run: Run, result: FitResult, save: Callable[[Path], None]) -> Non
     if result.is_main_process:
         save(run.out)
         shutil.rmtree(run.cache_dir, ignore_errors=True)
+    # Every rank leaves once the directory is complete: a rank that exits while rank 0 is still saving
+    # tears down its side of the process group under it (seen as an abort at exit under accelerate launch).
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
