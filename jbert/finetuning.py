@@ -18,7 +18,7 @@ from jbert.datafiles import make_head, resolve_data_files, resolve_spec  # noqa:
 from jbert.errors import ConfigError, DataFormatError
 from jbert.feature_cache import cache_file, load_features, save_features
 from jbert.heads import EncodeOptions, EncodeStats, Feature, Head
-from jbert.model_inputs import clamp_max_length, read_model_inputs
+from jbert.model_inputs import clamp_max_length
 from jbert.modeldir import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -46,8 +46,7 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=bool(valid_ex),
                     primary_metric=spec.primary_metric, marker=CONFIG_FILE)
 
-    inputs = read_model_inputs(cfg.model.name_or_path)  # what this architecture takes: inputs, length
-    max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
+    max_length = clamp_max_length(cfg.encoding.max_length, run.inputs, "--max-length")
     cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length))  # saved clamped
     options = encode_options(cfg, train=True)
     train_f = encode_once(run.args, head, train_ex, run.tokenizer, options, source=train_path, split="train")

@@ -17,7 +17,7 @@ from typing import Any
 
 from jbert.config import ModelConfig, TrainingConfig
 from jbert.errors import ConfigError
-from jbert.model_inputs import align_tokenizer, attention_kwargs, read_model_inputs
+from jbert.model_inputs import ModelInputs, align_tokenizer, attention_kwargs, read_model_inputs
 from jbert.modeling import quiet_weight_saving
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
@@ -29,11 +29,12 @@ CACHE = ".encoded"  # OUTPUT/.encoded: per-node caches, removed once the run is 
 
 @dataclass
 class Run:
-    """One training run's output directory, TrainingArguments and tokenizer."""
+    """One training run's output directory, TrainingArguments, tokenizer and what the model takes."""
 
     out: Path
     args: Any  # transformers.TrainingArguments
     tokenizer: Any
+    inputs: ModelInputs  # the architecture's inputs and longest sequence (jbert.model_inputs)
 
     @property
     def cache_dir(self) -> Path:
@@ -48,7 +49,9 @@ def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, prim
     prepare_output_dir(out, training, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.model_inputs)
-    return Run(out, args, align_tokenizer(load_tokenizer(model_path), read_model_inputs(model_path)))
+    tokenizer = load_tokenizer(model_path)  # first: its errors name the fix
+    inputs = read_model_inputs(model_path)
+    return Run(out, args, align_tokenizer(tokenizer, inputs), inputs)
 
 
 def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
