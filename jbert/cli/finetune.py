@@ -10,7 +10,20 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
-from jbert.config import JbertConfig, build_config
+from jbert.cli._training import (
+    epochs_option,
+    learning_rate_option,
+    max_length_option,
+    max_steps_option,
+    print_summary,
+    report_to_option,
+    resume_option,
+    seed_option,
+    train_batch_size_option,
+    train_precision_option,
+    training_flags,
+)
+from jbert.config import build_config
 from jbert.sweep import SweepConfig, sweep_markdown
 
 _TASK_HELP = (
@@ -30,20 +43,20 @@ def finetune(
     jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over the task's bundled recipe."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.06"),
-    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs."),
-    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Per-device batch size."),
-    learning_rate: float | None = typer.Option(None, "--learning-rate", "--lr", help="Peak learning rate."),
-    max_length: int | None = typer.Option(None, "--max-length", help="Maximum tokens per input."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
-    precision: str | None = typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint in --output."),
+    epochs: float | None = epochs_option(),
+    max_steps: int | None = max_steps_option(),
+    batch_size: int | None = train_batch_size_option(),
+    learning_rate: float | None = learning_rate_option(),
+    max_length: int | None = max_length_option(),
+    seed: int | None = seed_option(),
+    precision: str | None = train_precision_option(),
+    resume: bool = resume_option(),
     text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
     text_pair_column: str | None = typer.Option(None, "--text-pair-column", help="Column holding the second text."),
     label_column: str | None = typer.Option(None, "--label-column", help="Column holding the label."),
     id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
     reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
-    report_to: str | None = typer.Option(None, "--report-to", help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated."),
+    report_to: str | None = report_to_option(),
     sweep: list[str] | None = typer.Option(None, "--sweep", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
     seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
     shard: str | None = typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); rerun without it to select."),
@@ -61,15 +74,8 @@ def finetune(
         "data.train": train,
         "data.valid": valid,
         "data.jglue_dir": jglue_dir,
-        "training.epochs": epochs,
-        "training.max_steps": max_steps,
-        "training.batch_size": batch_size,
-        "training.learning_rate": learning_rate,
-        "encoding.max_length": max_length,
-        "training.seed": seed,
-        "training.precision": precision,
-        "training.resume": resume or None,
-        "training.report_to": report_to,
+        **training_flags(epochs=epochs, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
+                         max_length=max_length, seed=seed, precision=precision, resume=resume, report_to=report_to),
     }
     # the task's bundled recipe is laid under this by the core (jbert.api), for Python callers too
     cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
@@ -78,22 +84,11 @@ def finetune(
                                              progress=lambda line: echo(line, err=True))))
         return
     metrics = api.finetune(cfg)
-    _summary(cfg, metrics)
+    print_summary(f"fine-tuned model written to {cfg.training.output_dir}", metrics)
 
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
-
-
-def _summary(cfg: JbertConfig, metrics: dict[str, float]) -> None:
-    # Under `accelerate launch` every process returns here; only global rank 0 (RANK, set by the
-    # launcher) speaks, as only it wrote the directory.
-    if os.environ.get("RANK", "0") != "0":
-        return
-    echo(f"fine-tuned model written to {cfg.training.output_dir}")
-    for key, value in metrics.items():
-        if key not in ("epoch", "step"):
-            echo(f"  {key:<20} {value:.4f}")
 
 
 def _sweep_summary(record: dict) -> None:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from jbert import api
-from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._app import app, cli_errors
+from jbert.cli._training import (
+    epochs_option,
+    learning_rate_option,
+    max_length_option,
+    max_steps_option,
+    print_summary,
+    report_to_option,
+    resume_option,
+    seed_option,
+    train_batch_size_option,
+    train_precision_option,
+    training_flags,
+)
 from jbert.config import build_config
 from jbert.errors import ConfigError
 from jbert.pretraining import PretrainConfig
@@ -29,15 +41,15 @@ def pretrain(
     num_proc: int | None = typer.Option(None, "--num-proc", help="Processes for tokenizing the corpus."),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over configs/pretrain/mlm.yaml."),
     overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.1"),
-    epochs: float | None = typer.Option(None, "--epochs", help="Training epochs."),
-    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Per-device batch size (blocks)."),
-    learning_rate: float | None = typer.Option(None, "--learning-rate", "--lr", help="Peak learning rate."),
-    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per packed block."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed (masks, order, dropout)."),
-    precision: str | None = typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint in --output."),
-    report_to: str | None = typer.Option(None, "--report-to", help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated."),
+    epochs: float | None = epochs_option(),
+    max_steps: int | None = max_steps_option(),
+    batch_size: int | None = train_batch_size_option("Per-device batch size (blocks)."),
+    learning_rate: float | None = learning_rate_option(),
+    max_length: int | None = max_length_option("Tokens per packed block."),
+    seed: int | None = seed_option("Random seed (masks, order, dropout)."),
+    precision: str | None = train_precision_option(),
+    resume: bool = resume_option(),
+    report_to: str | None = report_to_option(),
 ) -> None:
     """Pre-train (or continue pre-training) a masked-LM model on your text: a normal model directory out."""
     flags: dict[str, Any] = {
@@ -50,24 +62,12 @@ def pretrain(
         "model.name_or_path": model,
         "training.output_dir": str(output) if output else None,
         "training.eval_steps": eval_steps,
-        "training.epochs": epochs,
-        "training.max_steps": max_steps,
-        "training.batch_size": batch_size,
-        "training.learning_rate": learning_rate,
-        "encoding.max_length": max_length,
-        "training.seed": seed,
-        "training.precision": precision,
-        "training.resume": resume or None,
-        "training.report_to": report_to,
+        **training_flags(epochs=epochs, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
+                         max_length=max_length, seed=seed, precision=precision, resume=resume, report_to=report_to),
     }
     cfg = build_config(config, flags=flags, overrides=overrides, cls=PretrainConfig)
     metrics = api.pretrain(cfg)
-    if os.environ.get("RANK", "0") != "0":  # under accelerate launch only global rank 0 speaks
-        return
-    echo(f"pre-trained model written to {cfg.training.output_dir}")
-    for key, value in metrics.items():
-        if key not in ("epoch", "step"):
-            echo(f"  {key:<20} {value:.4f}")
+    print_summary(f"pre-trained model written to {cfg.training.output_dir}", metrics)
 
 
 def _valid_flags(valid: str | None) -> dict[str, Any]:

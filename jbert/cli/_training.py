@@ -1,0 +1,76 @@
+"""The training flags `jbert finetune` and `jbert pretrain` share: one definition of each option, one
+mapping onto config keys and one closing summary, so the two commands cannot drift apart."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+
+from jbert.cli._app import echo
+
+
+def epochs_option() -> Any:
+    return typer.Option(None, "--epochs", help="Training epochs.")
+
+
+def max_steps_option() -> Any:
+    return typer.Option(None, "--max-steps", help="Stop after this many optimizer steps.")
+
+
+def train_batch_size_option(help: str = "Per-device batch size.") -> Any:
+    return typer.Option(None, "--batch-size", help=help)
+
+
+def learning_rate_option() -> Any:
+    return typer.Option(None, "--learning-rate", "--lr", help="Peak learning rate.")
+
+
+def max_length_option(help: str = "Maximum tokens per input.") -> Any:
+    return typer.Option(None, "--max-length", help=help)
+
+
+def seed_option(help: str = "Random seed.") -> Any:
+    return typer.Option(None, "--seed", help=help)
+
+
+def train_precision_option() -> Any:
+    return typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it).")
+
+
+def resume_option() -> Any:
+    return typer.Option(False, "--resume", help="Continue from the last checkpoint in --output.")
+
+
+def report_to_option() -> Any:
+    return typer.Option(None, "--report-to",
+                        help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated.")
+
+
+def training_flags(*, epochs: float | None, max_steps: int | None, batch_size: int | None,
+                   learning_rate: float | None, max_length: int | None, seed: int | None,
+                   precision: str | None, resume: bool, report_to: str | None) -> dict[str, Any]:
+    """The shared flags as dotted config keys (None: not given, the recipe's value stays)."""
+    return {
+        "training.epochs": epochs,
+        "training.max_steps": max_steps,
+        "training.batch_size": batch_size,
+        "training.learning_rate": learning_rate,
+        "encoding.max_length": max_length,
+        "training.seed": seed,
+        "training.precision": precision,
+        "training.resume": resume or None,
+        "training.report_to": report_to,
+    }
+
+
+def print_summary(message: str, metrics: dict[str, float]) -> None:
+    """The closing lines of a training run. Under `accelerate launch` every process returns here; only
+    global rank 0 (RANK, set by the launcher) speaks, as only it wrote the directory."""
+    if os.environ.get("RANK", "0") != "0":
+        return
+    echo(message)
+    for key, value in metrics.items():
+        if key not in ("epoch", "step"):
+            echo(f"  {key:<20} {value:.4f}")
