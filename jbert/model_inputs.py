@@ -42,6 +42,14 @@ class ModelInputs:
     model_type: str = ""
     why_limit: str = ""  # how max_length follows from the config, for messages
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"names": list(self.names), "max_length": self.max_length, "model_type": self.model_type,
+                "why_limit": self.why_limit}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelInputs:
+        return cls(tuple(data["names"]), data.get("max_length"), data.get("model_type", ""), data.get("why_limit", ""))
+
 
 def model_inputs(config: Any) -> ModelInputs:
     """``ModelInputs`` of a ``PretrainedConfig``."""

@@ -139,7 +139,7 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
 
 def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     """Everything to run a fine-tuned model: spec, head, tokenizer, model (eval mode, on ``device``)."""
-    import torch
+    from jbert.inference.core import resolve_device
 
     path = Path(path)
     config, spec, labels, fingerprint = read_finetuned_config(path)
@@ -147,10 +147,11 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     model = _load_model(path, head)
-    # the inputs the architecture takes (config.json), also for directories saved before they were recorded
-    align_tokenizer(tokenizer, read_model_inputs(str(path)))
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model.to(device).eval()
+    # the inputs the architecture takes: an export records them, else config.json (also for old directories)
+    align_tokenizer(tokenizer, getattr(model, "model_inputs", None) or read_model_inputs(str(path)))
+    # an ONNX Runtime model runs on the CPU without torch; its .to() warns about any other device
+    numpy_model = getattr(model, "tensor_type", "pt") == "np"
+    model.to(device or "cpu" if numpy_model else resolve_device(device)).eval()
     return Finetuned(path, config, spec, labels, head, tokenizer, model, encode_options(config, train=False))
 
 

@@ -37,7 +37,8 @@ def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
     """Predict every row of ``cfg.data`` and score it with the task's metrics."""
     from jbert.modeldir import load_finetuned
 
-    device = resolve_device(cfg.device)
+    # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
+    device = resolve_device(cfg.device) if cfg.device else None
     if cfg.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
     ft = finetuned or load_finetuned(cfg.model, device=device)

@@ -55,9 +55,12 @@ def _write_onnx(source: Path, model: Any, batch: Mapping[str, Any], outputs: Seq
 
 
 def _load_onnx(path: Path, head: Any, record: Mapping[str, Any]) -> Any:
-    from transformers import AutoConfig
-
     from jbert.export.onnx import OnnxModel
+    from jbert.model_inputs import ModelInputs
+
+    if record.get("model_inputs"):  # recorded at export time: no transformers config (and so no torch) needed
+        return OnnxModel(path / record["file"], model_inputs=ModelInputs.from_dict(record["model_inputs"]))
+    from transformers import AutoConfig  # an export made before jbert recorded them
 
     return OnnxModel(path / record["file"], config=AutoConfig.from_pretrained(path))
 

@@ -96,12 +96,17 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 class OnnxModel:
     """An ONNX Runtime session behind the interface ``jbert.inference.Predictor`` uses:
-    ``model.to(device).eval()`` and ``model(**inputs)`` -> a dict of output tensors.
+    ``model.to(device).eval()`` and ``model(**inputs)`` -> a dict of output arrays.
 
+    ``tensor_type = "np"``: it takes and returns numpy arrays, so predicting with it needs no torch.
     Inputs the graph does not take (``token_type_ids`` for a model exported without them) are
-    dropped: the graph's own input names decide what it is fed."""
+    dropped: the graph's own input names decide what it is fed. ``model_inputs``: what the exported
+    architecture reads (``jbert.model_inputs.ModelInputs``), as recorded at export time."""
 
-    def __init__(self, path: str | Path, threads: int | None = None, config: Any = None):
+    tensor_type = "np"
+
+    def __init__(self, path: str | Path, threads: int | None = None, config: Any = None,
+                 model_inputs: Any = None):
         require_onnx()
         import onnxruntime as ort
 
@@ -112,6 +117,7 @@ class OnnxModel:
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.config = config  # the architecture's config: what inputs and length it reads (jbert.model_inputs)
+        self.model_inputs = model_inputs
 
     def to(self, device: Any) -> OnnxModel:
         if str(device).split(":")[0] != "cpu":
@@ -122,12 +128,15 @@ class OnnxModel:
         return self
 
     def __call__(self, **inputs: Any) -> dict[str, Any]:
-        import torch
-
         missing = [n for n in self.input_names if n not in inputs]
         if missing:
             raise ConfigError(f"the ONNX graph needs input(s) {', '.join(missing)} the tokenizer did not give; "
                               "export the model again with this jbert")
-        feeds = {n: inputs[n].detach().cpu().numpy() for n in self.input_names}
+        feeds = {n: _numpy(inputs[n]) for n in self.input_names}
         outputs = self.session.run(self.output_names, feeds)
-        return {n: torch.from_numpy(o) for n, o in zip(self.output_names, outputs, strict=True)}
+        return dict(zip(self.output_names, outputs, strict=True))
+
+
+def _numpy(value: Any) -> Any:
+    """A numpy array of a model input (torch tensors are accepted too)."""
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else value

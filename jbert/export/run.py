@@ -31,6 +31,7 @@ from jbert.export.formats import (
 from jbert.export.recorder import Recorder
 from jbert.inference import Predictor
 from jbert.inference.inputs import input_reader
+from jbert.model_inputs import model_inputs
 from jbert.readers import read
 
 _NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE)  # the original's, not the export's
@@ -77,7 +78,8 @@ def run_export(cfg: ExportConfig) -> ExportResult:
         _copy_support_files(Path(cfg.model), work)
         weights = fmt.write(Path(cfg.model), ft.model, recorder.batch(), recorder.output_names, work, cfg.quantize)
         record = {"format": cfg.format, "quantize": cfg.quantize, "file": weights, "jbert_version": __version__,
-                  "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch())}
+                  "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch()),
+                  "model_inputs": model_inputs(ft.model.config).to_dict()}
         exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
         figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, ft.head.reference_values(examples))
         record.update(agreement={**figures, "data": str(data)}, min_agreement=cfg.min_agreement,

@@ -67,11 +67,12 @@ class Head(ABC):
     def model(self, name_or_path: str, **kwargs: Any) -> Any:
         """``AutoModelFor...from_pretrained(name_or_path, num_labels=..., id2label=..., **kwargs)``."""
 
-    def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None) -> Any:
-        """Dynamic padding of the model inputs only (metadata keys dropped)."""
+    def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None, tensors: str = "pt") -> Any:
+        """Dynamic padding of the model inputs only (metadata keys dropped); torch tensors, or numpy
+        arrays with ``tensors="np"``."""
         from jbert.heads.collate import PaddingCollator
 
-        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of, tensors=tensors)
 
     @abstractmethod
     def decode(

@@ -7,6 +7,7 @@ wasted compute) small; decode never sees the sorted order.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -28,6 +29,8 @@ _NOT_OUTPUTS = ("loss", "hidden_states", "attentions")
 
 def resolve_device(device: str | None) -> str:
     """``None``/``auto``: the CUDA GPU when there is one, else CPU. A GPU that is not there is an error."""
+    if device == "cpu":
+        return device  # no torch import: an ONNX model predicts without it
     import torch
 
     if device in (None, "", "auto"):
@@ -60,14 +63,17 @@ class Predictor:
     ):
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
-        takes = model_inputs(model.config)  # the inputs and the longest sequence this architecture reads
+        # the inputs and the longest sequence this architecture reads (an export records them)
+        takes = getattr(model, "model_inputs", None) or model_inputs(model.config)
         self.input_names = takes.names
         options = replace(options, max_length=clamp_max_length(options.max_length, takes, "--max-length"))
         self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, batch_size
-        self.device = resolve_device(device)
-        self.dtype = autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
+        # A model that runs on numpy arrays (ONNX Runtime) gets them: no torch in that process.
+        self.numpy = getattr(model, "tensor_type", "pt") == "np"
+        self.device = "cpu" if self.numpy else resolve_device(device)
+        self.dtype = None if self.numpy else autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
         self.model = model.to(self.device).eval()
-        self.collate = head.collator(tokenizer)
+        self.collate = head.collator(tokenizer, tensors="np" if self.numpy else "pt")
         self.truncated = 0  # examples cut by max_length, over every chunk so far
 
     def predict(
@@ -109,21 +115,29 @@ class Predictor:
     def forward(self, features: Sequence[Feature]) -> np.ndarray | tuple[np.ndarray, ...]:
         """Model outputs for every feature, in feature order. Per-token outputs past a feature's own
         length hold padding: -100, or the pad positions' logits of its batch (as in HF's Trainer)."""
-        import torch
-
         order = sorted(range(len(features)), key=lambda i: _length(features[i]))
         batches: list[tuple[list[int], tuple[np.ndarray, ...]]] = []
-        device_type = self.device.split(":")[0]
-        autocast = torch.autocast(device_type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
-        with torch.inference_mode(), autocast:
+        with self._inference():
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
                 batch = self.collate([features[i] for i in rows])
                 # Gold targets stay out: the model would only spend time on a loss nobody reads.
-                inputs = {k: v.to(self.device) for k, v in batch.items() if k in self.input_names}
+                inputs = {k: v if self.numpy else v.to(self.device) for k, v in batch.items() if k in self.input_names}
                 batches.append((rows, _outputs(self.model(**inputs))))
         merged = _merge(batches, len(features))
         return merged[0] if len(merged) == 1 else merged
+
+    def _inference(self) -> contextlib.AbstractContextManager[Any]:
+        """torch's inference mode and autocast for a torch model; nothing for a numpy one."""
+        if self.numpy:
+            return contextlib.nullcontext()
+        import torch
+
+        stack = contextlib.ExitStack()
+        stack.enter_context(torch.inference_mode())
+        stack.enter_context(torch.autocast(self.device.split(":")[0], dtype=self.dtype or torch.float32,
+                                           enabled=self.dtype is not None))
+        return stack
 
 
 def _length(feature: Feature) -> int:
@@ -136,7 +150,8 @@ def _outputs(output: Any) -> tuple[np.ndarray, ...]:
     """Every tensor a ModelOutput carries except the loss and the hidden states (HF Trainer's rule)."""
     items = output.items() if hasattr(output, "items") else enumerate(output)
     return tuple(
-        v.detach().float().cpu().numpy() for k, v in items if k not in _NOT_OUTPUTS and hasattr(v, "detach")
+        np.asarray(v, dtype=np.float32) if isinstance(v, np.ndarray) else v.detach().float().cpu().numpy()
+        for k, v in items if k not in _NOT_OUTPUTS and (hasattr(v, "detach") or isinstance(v, np.ndarray))
     )
 
 

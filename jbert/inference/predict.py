@@ -58,7 +58,8 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
     from jbert.modeldir import load_finetuned
 
     _check(cfg)
-    device = resolve_device(cfg.device)
+    # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
+    device = resolve_device(cfg.device) if cfg.device else None
     ft = load_finetuned(cfg.model, device=device)
     started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
     options = replace(

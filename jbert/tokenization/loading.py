@@ -33,16 +33,27 @@ _SETTINGS = ("word_tokenizer_type", "subword_tokenizer_type", "mecab_kwargs", "s
 
 def _read_config(name_or_path: str) -> dict[str, Any]:
     """tokenizer_config.json (plus config.json's tokenizer_class when the former does not name one)."""
-    from transformers.models.auto.tokenization_auto import get_tokenizer_config
-
     try:
-        config = dict(get_tokenizer_config(name_or_path))
+        config = _read_local_config(name_or_path) if os.path.isdir(name_or_path) else _read_hub_config(name_or_path)
     except (OSError, ValueError) as err:
         raise TokenizerLoadError(f"cannot read a tokenizer from {name_or_path!r}: {err}") from err
     model_config = Path(name_or_path) / "config.json"
     if "tokenizer_class" not in config and model_config.is_file():
         config["tokenizer_class"] = json.loads(model_config.read_text(encoding="utf-8")).get("tokenizer_class")
     return config
+
+
+def _read_local_config(directory: str) -> dict[str, Any]:
+    """A directory's tokenizer_config.json as ``get_tokenizer_config`` reads it ({} when there is none),
+    without importing transformers' auto classes: they import torch, which an ONNX predict does not need."""
+    file = Path(directory) / "tokenizer_config.json"
+    return dict(json.loads(file.read_text(encoding="utf-8"))) if file.is_file() else {}
+
+
+def _read_hub_config(name: str) -> dict[str, Any]:
+    from transformers.models.auto.tokenization_auto import get_tokenizer_config
+
+    return dict(get_tokenizer_config(name))
 
 
 def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:

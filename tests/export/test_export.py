@@ -89,6 +89,35 @@ def test_fp32_export_agrees_fully(head, finetuned, exported, tmp_path):
     assert [(r["id"], r[key]) for r in onnx] == [(r["id"], r[key]) for r in original]
 
 
+def test_onnx_export_predicts_without_importing_torch(finetuned, exported, tmp_path):
+    """The export records what the model reads, and numpy feeds ONNX Runtime: no torch (a second of
+    start-up and ~300 MB) in a process that only predicts with an ONNX export."""
+    import subprocess
+    import sys
+
+    out, data = exported("pair-regression"), MODELS["pair-regression"][2]
+    assert _record(out)["model_inputs"]["names"] == ["input_ids", "token_type_ids", "attention_mask"]
+    code = ("import atexit, sys; from jbert.cli import main; "
+            "atexit.register(lambda: print('torch' in sys.modules, file=sys.stderr)); main(sys.argv[1:])")
+    done = subprocess.run([sys.executable, "-c", code, "predict", "--model", str(out), str(data), "-o",
+                           str(tmp_path / "p.jsonl")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+    assert read_jsonl(tmp_path / "p.jsonl") == _predict(out, data, tmp_path / "in-process.jsonl")
+
+
+def test_an_export_without_recorded_inputs_still_loads(exported, tmp_path):
+    import shutil
+
+    old = tmp_path / "old-export"
+    shutil.copytree(exported("classification"), old)
+    record = _record(old)
+    del record["model_inputs"]  # as written by jbert before it recorded them
+    (old / "jbert_export.json").write_text(json.dumps(record), encoding="utf-8")
+    data = MODELS["classification"][2]
+    assert _predict(old, data, tmp_path / "a.jsonl") == _predict(exported("classification"), data, tmp_path / "b.jsonl")
+
+
 def test_regression_records_score_deltas(exported):
     figures = _record(exported("pair-regression"))["agreement"]
     assert figures["measure"] == "score agreement"
