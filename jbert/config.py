@@ -12,21 +12,16 @@ value of the wrong type is an error that names the key. The resolved config is s
 from __future__ import annotations
 
 import copy
-import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, ClassVar
 
 from jbert.errors import ConfigError
 from jbert.heads.options import DecodingConfig, EncodingConfig
 from jbert.precision import PRECISIONS  # one list for training and inference
 from jbert.readers.iob import check_iob_mode
 from jbert.resources import resource_dir
-from jbert.sections import Section
+from jbert.sections import Section, SectionedConfig, merge, parse_override, read_yaml, set_dotted
 from jbert.tasks import ROLES
 
 
@@ -79,7 +74,7 @@ class TrainingConfig(Section):
 
 
 @dataclass
-class JbertConfig:
+class JbertConfig(SectionedConfig):
     task: TaskConfig = field(default_factory=TaskConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -87,21 +82,9 @@ class JbertConfig:
     decoding: DecodingConfig = field(default_factory=DecodingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<config>") -> JbertConfig:
-        cfg = cls()
-        merge(cfg, data, source)
-        return cfg
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> JbertConfig:
-        return cls.from_dict(read_yaml(path), source=str(path))
+    # configs saved by earlier versions still load
+    moved_keys: ClassVar[dict[str, str]] = {"encoding.n_best_size": "decoding.n_best_size",
+                                            "encoding.max_answer_length": "decoding.max_answer_length"}
 
     def validate(self) -> None:
         """Checks that need the whole config (single values are checked as they are set)."""
@@ -185,120 +168,3 @@ def recipe_path(name: str) -> Path:
         available = sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
         raise ConfigError(f"unknown recipe {name!r}; available: {', '.join(available)}")
     return path
-
-
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        reason = str(exc).replace("\n", " ")
-        raise ConfigError(f"{path}: not valid YAML: {reason}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a config must be a YAML mapping of sections (task, model, data, ...)")
-    return data
-
-
-def parse_override(item: str) -> tuple[str, Any]:
-    """``training.learning_rate=3e-5`` -> (key, value parsed as a YAML scalar)."""
-    key, sep, raw = item.partition("=")
-    if not sep or not key.strip():
-        raise ConfigError(f"--set expects key=value (e.g. training.seed=1), got {item!r}")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return key.strip(), value
-
-
-def merge(cfg: Any, data: dict[str, Any], source: str) -> None:
-    """Apply a nested mapping (a recipe or a saved config) section by section."""
-    sections = {f.name for f in fields(cfg)}
-    for section, values in data.items():
-        if section not in sections:
-            raise ConfigError(f"{source}: unknown section {section!r}; valid: {', '.join(sorted(sections))}")
-        if not isinstance(values, dict):
-            raise ConfigError(f"{source}: section {section!r} must be a mapping")
-        for key, value in values.items():
-            set_dotted(cfg, f"{section}.{key}", value, source=source)
-
-
-# Keys that moved to another section: configs saved by earlier versions still load.
-MOVED_KEYS = {"encoding.n_best_size": "decoding.n_best_size", "encoding.max_answer_length": "decoding.max_answer_length"}
-
-
-def set_dotted(cfg: Any, key: str, value: Any, source: str = "--set") -> None:
-    """Set ``section.field`` (or ``task.columns.ROLE``), checking the key and coercing the type."""
-    key = MOVED_KEYS.get(key, key)
-    parts = key.split(".")
-    section_names = [f.name for f in fields(cfg)]
-    if parts[0] not in section_names:
-        raise ConfigError(f"{source}: unknown config section {parts[0]!r} in {key!r}; valid: {', '.join(section_names)}")
-    section = getattr(cfg, parts[0])
-    valid = {f.name: f for f in fields(section)}
-    if len(parts) < 2 or parts[1] not in valid:
-        raise ConfigError(
-            f"{source}: unknown key {key!r}; valid keys of {parts[0]!r}: {', '.join(sorted(valid))}"
-        )
-    name, rest = parts[1], parts[2:]
-    hint = typing.get_type_hints(type(section))[name]
-    if rest:
-        if _base(hint) is not dict or len(rest) != 1:
-            raise ConfigError(f"{source}: {parts[0]}.{name} has no sub-key {'.'.join(rest)!r}")
-        getattr(section, name)[rest[0]] = value
-        return
-    setattr(section, name, _coerce(value, hint, key, source))
-
-
-# --- type coercion (YAML reads 5e-5 as a string; flags arrive as strings) ---------------------
-
-
-def _base(hint: Any) -> Any:
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return _base(args[0])
-    return typing.get_origin(hint) or hint
-
-
-def _optional(hint: Any) -> bool:
-    return type(None) in typing.get_args(hint)
-
-
-def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
-    if value is None:
-        if _optional(hint):
-            return None
-        raise ConfigError(f"{source}: {key} cannot be empty")
-    base = _base(hint)
-    try:
-        if base is bool:
-            return _to_bool(value)
-        if base is int and not isinstance(value, bool):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            return int(value)
-        if base is float and not isinstance(value, bool):
-            return float(value)
-        if base is str and not isinstance(value, (dict, list)):
-            return str(value)
-        if base is dict and isinstance(value, dict):
-            return dict(value)
-        if base is list:  # a list of strings (file paths); one string is a list of one
-            return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
-    except (TypeError, ValueError):
-        pass
-    expected = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a mapping",
-                list: "a list"}
-    raise ConfigError(f"{source}: {key} must be {expected.get(base, base)}, got {value!r}")
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
-        return value.lower() in ("true", "yes", "1", "on")
-    raise ValueError(value)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jbert.config import JbertConfig, parse_override, set_dotted
+from jbert.config import JbertConfig
 from jbert.errors import ConfigError
+from jbert.sections import parse_override, set_dotted
 
 logger = logging.getLogger(__name__)
 SWEEP_FILE = "sweep.json"

@@ -11,7 +11,7 @@ from transformers import BertConfig, BertForSequenceClassification, TrainerCallb
 from jbert.config import TrainingConfig
 from jbert.errors import ConfigError
 from jbert.heads.collate import PaddingCollator
-from jbert.trainer import CHECKPOINTS, TRAIN_LOG, EpochLengthGroupedSampler, fit, resolve_precision
+from jbert.trainer import CHECKPOINTS, TRAIN_LOG, fit
 
 VOCAB = 40
 
@@ -53,24 +53,6 @@ def accuracy(feats):
 
 
 TRAINING = TrainingConfig(epochs=3, batch_size=8, learning_rate=1e-3, logging_steps=2, progress_bar=False)
-
-
-def test_precision_never_picks_half_precision_on_cpu(monkeypatch):
-    if torch.cuda.is_available():
-        pytest.skip("CPU-only behaviour")
-    import jbert.precision as trainer_module
-
-    for native in (False, True):  # auto stays fp32 even on a CPU with native bf16
-        monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda native=native: native)
-        assert resolve_precision("auto") == "fp32"
-        assert resolve_precision("fp32") == "fp32"
-        with pytest.raises(ConfigError, match="--precision fp16 needs a CUDA GPU"):
-            resolve_precision("fp16")
-    monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda: False)
-    with pytest.raises(ConfigError, match="--precision bf16 needs a CUDA GPU"):
-        resolve_precision("bf16")
-    monkeypatch.setattr(trainer_module, "cpu_has_bf16", lambda: True)
-    assert resolve_precision("bf16") == "bf16"  # explicit, and the CPU does bf16 natively
 
 
 def test_fit_evaluates_every_epoch_and_logs(tmp_path):
@@ -130,17 +112,6 @@ def test_primary_metric_missing_from_the_metrics(tmp_path):
     with pytest.raises(ConfigError, match=r"primary metric 'f1' is not among the metrics computed \(accuracy, loss"):
         fit(tiny_model(), _collator(), feats, feats, training=replace(TRAINING, max_steps=1),
             output_dir=tmp_path, metrics_fn=accuracy(feats), primary_metric="f1")
-
-
-def test_length_grouped_sampler_replays_each_epoch():
-    lengths = [int(x) for x in np.random.default_rng(0).integers(3, 50, 40)]
-    a, b = EpochLengthGroupedSampler(8, lengths, seed=1), EpochLengthGroupedSampler(8, lengths, seed=1)
-    a.set_epoch(2)
-    b.set_epoch(2)
-    assert list(a) == list(b)
-    b.set_epoch(3)
-    assert list(a) != list(b)
-    assert sorted(a) == list(range(40))
 
 
 def test_gradient_accumulation_matches_the_large_batch(tmp_path):

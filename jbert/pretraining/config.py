@@ -4,14 +4,11 @@ corpus and the masking. Layering as everywhere: configs/pretrain/mlm.yaml <- --c
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
 
-import yaml
-
-from jbert.config import EncodingConfig, ModelConfig, Section, TrainingConfig, validate_training
+from jbert.config import EncodingConfig, ModelConfig, TrainingConfig, validate_training
 from jbert.errors import ConfigError
+from jbert.sections import Section, SectionedConfig
 
 RECIPE = "pretrain/mlm"
 MASKINGS = ("whole-word", "token")
@@ -36,18 +33,12 @@ class MlmConfig(Section):
 
 
 @dataclass
-class PretrainConfig:
+class PretrainConfig(SectionedConfig):
     model: ModelConfig = field(default_factory=ModelConfig)
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     mlm: MlmConfig = field(default_factory=MlmConfig)
     encoding: EncodingConfig = field(default_factory=EncodingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
     def validate(self) -> None:
         validate_training(self.training, {"encoding.max_length": self.encoding.max_length})

@@ -30,6 +30,11 @@ _SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize
 _SETTINGS = ("word_tokenizer_type", "subword_tokenizer_type", "mecab_kwargs", "sudachi_kwargs", "jumanpp_kwargs",
              "do_word_tokenize", "do_subword_tokenize")
 
+# Settings the slow and fast tokenizers share, copied one way when loading and the other when saving.
+_SHARED = ("do_lower_case", "do_word_tokenize", "do_subword_tokenize", "word_tokenizer_type", "subword_tokenizer_type",
+           "mecab_kwargs", "sudachi_kwargs", "jumanpp_kwargs", "never_split")
+_SPECIAL_TOKENS = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+
 
 def _read_config(name_or_path: str) -> dict[str, Any]:
     """tokenizer_config.json (plus config.json's tokenizer_class when the former does not name one)."""
@@ -164,24 +169,20 @@ def from_slow(slow: Any, mecab_threads: int | None = None) -> BertJapaneseTokeni
     init.update(
         vocab=None if sentencepiece else dict(slow.vocab),
         spm_file=slow.spm_file if sentencepiece else None,
-        do_lower_case=slow.do_lower_case,
-        do_word_tokenize=slow.do_word_tokenize,
-        do_subword_tokenize=slow.do_subword_tokenize,
-        word_tokenizer_type=slow.word_tokenizer_type,
-        subword_tokenizer_type=slow.subword_tokenizer_type,
-        mecab_kwargs=slow.mecab_kwargs,
-        sudachi_kwargs=slow.sudachi_kwargs,
-        jumanpp_kwargs=slow.jumanpp_kwargs,
-        never_split=slow.never_split,
-        added_tokens_decoder=dict(slow.added_tokens_decoder),
-        model_max_length=slow.model_max_length,
+        **_shared_settings(slow),
         padding_side=slow.padding_side,
         truncation_side=slow.truncation_side,
         name_or_path=slow.name_or_path,
     )
-    for attr in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
-        init[attr] = getattr(slow, attr)
+    init.update({attr: getattr(slow, attr) for attr in _SPECIAL_TOKENS})
     return BertJapaneseTokenizerFast(**init, mecab_threads=mecab_threads)
+
+
+def _shared_settings(tok: Any) -> dict[str, Any]:
+    """The settings BertJapaneseTokenizer and BertJapaneseTokenizerFast share, read from either: what
+    ``from_slow`` and ``save_portable`` carry across (in this order, the order they reach tokenizer_config.json)."""
+    settings = {attr: getattr(tok, attr) for attr in _SHARED}
+    return {**settings, "added_tokens_decoder": dict(tok.added_tokens_decoder), "model_max_length": tok.model_max_length}
 
 
 def _attach_fingerprint(tok: BertJapaneseTokenizerFast, name: str) -> None:
@@ -210,23 +211,12 @@ def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathL
         init.update(
             vocab_file=None if tok.spm_file else str(vocab_file),
             spm_file=tok.spm_file,
-            do_lower_case=tok.do_lower_case,
-            do_word_tokenize=tok.do_word_tokenize,
-            do_subword_tokenize=tok.do_subword_tokenize,
-            word_tokenizer_type=tok.word_tokenizer_type,
-            subword_tokenizer_type=tok.subword_tokenizer_type,
-            mecab_kwargs=tok.mecab_kwargs,
-            sudachi_kwargs=tok.sudachi_kwargs,
-            jumanpp_kwargs=tok.jumanpp_kwargs,
-            never_split=tok.never_split,
-            added_tokens_decoder=dict(tok.added_tokens_decoder),
-            model_max_length=tok.model_max_length,
+            **_shared_settings(tok),
             # transformers 5's BertJapaneseTokenizer returns no token_type_ids unless told: without this,
             # a saved pair-task model would score differently in plain transformers.
             model_input_names=list(tok.model_input_names),
         )
-        for attr in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
-            init[attr] = getattr(tok, attr)
+        init.update({attr: getattr(tok, attr) for attr in _SPECIAL_TOKENS})
         slow = BertJapaneseTokenizer(**init)
         files = tuple(slow.save_pretrained(str(out), *args, **kwargs))
     from jbert.tokenization.fingerprint import write_fingerprint
