@@ -22,7 +22,7 @@ test: setup
 test-fast: setup
 	$(PYTHON) -m pytest -m "not slow"
 
-test-floor:  # the lowest transformers/tokenizers pyproject.toml allows, in a venv outside the repo
+test-floor: setup  # the lowest transformers/tokenizers pyproject.toml allows, in a venv outside the repo
 	bash scripts/test_floor.sh
 
 bench: bench-ceiling bench-tokenize bench-finetune bench-predict

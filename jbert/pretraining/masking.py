@@ -44,7 +44,8 @@ def choose_masked(word_starts: torch.Tensor, probability: float, whole_word: boo
     slot = torch.where(words >= 0, words, torch.full_like(words, n_words))  # specials -> a dump slot
     lengths = torch.zeros(batch, n_words + 1, dtype=torch.long).scatter_add_(1, slot, torch.ones_like(slot))
     lengths = lengths[:, :n_words]  # [batch, words]: tokens in each word (0: no such word in this row)
-    budget = torch.clamp(torch.round((words >= 0).sum(1) * probability), min=1).long()  # [batch]
+    # float64 as Python's round(n * p): in float32, 3 * 0.49999999 rounds up to 1.5, and then to 2 tokens
+    budget = torch.clamp(torch.round((words >= 0).sum(1).double() * probability), min=1).long()  # [batch]
     priority = torch.rand(batch, n_words, generator=generator).masked_fill(lengths == 0, 2.0)
     order = torch.argsort(priority, dim=1)
     taken = torch.cumsum(torch.gather(lengths, 1, order), dim=1)

@@ -148,6 +148,7 @@ def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs
     threads = kwargs.pop("mecab_threads", None)
     kwargs.update(dictionary_override(name, config, kwargs))  # a config silent on the dictionary: the model's own
     _check_japanese(name, {**config, **{k: kwargs[k] for k in _SETTINGS if k in kwargs}})
+    kwargs = {**_local_files(name, config), **kwargs}
     try:
         slow = BertJapaneseTokenizer.from_pretrained(name, **kwargs)
     except (OSError, ValueError, TypeError) as err:
@@ -157,6 +158,16 @@ def load_japanese_fast(name: str, config: dict[str, Any] | None = None, **kwargs
     if os.path.isdir(name):
         _attach_fingerprint(fast, name)
     return fast
+
+
+def _local_files(name: str, config: dict[str, Any]) -> dict[str, str]:
+    """``spm_file`` / ``vocab_file`` named in tokenizer_config.json relative to the directory, as full paths.
+    transformers 5.0 passes the config's relative name on instead of the file it resolved (and then cannot
+    find ``spiece.model``); later releases resolve it. Passing the path works with both."""
+    if not os.path.isdir(name):
+        return {}
+    files = {key: Path(name) / str(config[key]) for key in ("spm_file", "vocab_file") if config.get(key)}
+    return {key: str(path) for key, path in files.items() if not os.path.isabs(config[key]) and path.is_file()}
 
 
 def from_slow(slow: Any, mecab_threads: int | None = None) -> BertJapaneseTokenizerFast:

@@ -1,7 +1,7 @@
 """Whole-word masking: property tests on the masks (jbert.pretraining.masking)."""
 
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jbert.pretraining.masking import MlmCollator, choose_masked, mask_tokens, word_index
@@ -32,6 +32,7 @@ def _words(row):
 
 @settings(max_examples=200, deadline=None)
 @given(rows, st.floats(0.05, 0.5), st.integers(0, 2**31 - 1))
+@example([[0, 1, 1]], 0.49999999999999994, 0)  # found by hypothesis: a float32 budget rounded up past n * p
 def test_whole_words_are_masked_together_within_the_budget(batch, probability, seed):
     starts = _padded(batch)
     chosen = choose_masked(starts, probability, whole_word=True, generator=torch.Generator().manual_seed(seed))

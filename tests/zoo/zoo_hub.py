@@ -150,7 +150,10 @@ def japanese_reference(**overrides: Any) -> Callable[[Path], Any]:
     def load(path: Path) -> Any:
         from transformers import BertJapaneseTokenizer
 
-        return BertJapaneseTokenizer.from_pretrained(path, **overrides)
+        # transformers 5.0 (the floor CI tests) passes a relative spm_file on unresolved; give the full path
+        # as users of 5.0 must (later releases resolve it themselves, as jbert does)
+        spm = {"spm_file": str(path / "spiece.model")} if (path / "spiece.model").is_file() else {}
+        return BertJapaneseTokenizer.from_pretrained(path, **{**spm, **overrides})
 
     return load
 
