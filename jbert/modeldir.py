@@ -25,7 +25,7 @@ from jbert import __version__
 from jbert.config import JbertConfig
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
-from jbert.model_inputs import align_tokenizer, read_model_inputs
+from jbert.model_inputs import align_tokenizer, read_model_inputs, set_positions
 from jbert.modeling import quiet_weight_saving
 from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer  # re-exported: the one way jbert gets a tokenizer
@@ -147,6 +147,8 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     model = _load_model(path, head)
+    # positions as fine-tuned (jbert_config.yaml: model.position_ids), also for an export's runtime
+    set_positions(model.config, config.model.position_ids)
     # the inputs the architecture takes (config.json), also for directories saved before they were recorded
     align_tokenizer(tokenizer, read_model_inputs(str(path)))
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -32,12 +32,13 @@ class PaddingCollator:
     [[2, 5, 3], [2, 3, 0]]
     """
 
-    def __init__(self, tokenizer: Any, pad_to_multiple_of: int | None = None):
+    def __init__(self, tokenizer: Any, pad_to_multiple_of: int | None = None, position_ids: bool = False):
         pad_id = getattr(tokenizer, "pad_token_id", None)
         self.pad_values = {"input_ids": pad_id if pad_id is not None else 0, "labels": LABEL_PAD}
         self.pad_to_multiple_of = pad_to_multiple_of
         names = getattr(tokenizer, "model_input_names", None) or _TOKENIZER_OUTPUTS
         self.keys = tuple(k for k in MODEL_INPUTS if k not in _TOKENIZER_OUTPUTS or k in names)
+        self.position_ids = position_ids
 
     def __call__(self, features: Sequence[Feature]) -> dict[str, torch.Tensor]:
         if not features:
@@ -46,6 +47,10 @@ class PaddingCollator:
         for key in self.keys:
             if key in features[0]:
                 batch[key] = self._stack(key, [f[key] for f in features])
+        if self.position_ids:
+            from jbert.model_inputs import position_ids
+
+            batch["position_ids"] = position_ids(batch["input_ids"])
         return batch
 
     def _stack(self, key: str, values: list[Any]) -> torch.Tensor:

@@ -67,7 +67,7 @@ class Predictor:
         self.device = resolve_device(device)
         self.dtype = autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
         self.model = model.to(self.device).eval()
-        self.collate = head.collator(tokenizer)
+        self.collate = head.collator(tokenizer, position_ids=takes.position_ids)
         self.truncated = 0  # examples cut by max_length, over every chunk so far
 
     def predict(
