@@ -5,6 +5,7 @@
   the same ids as BertJapaneseTokenizer, plus offsets into the original text and word ids.
 - rinna's japanese-roberta (a RoBERTa with a T5Tokenizer) -> the fast tokenizer its model card
   describes (`jbert.tokenization.rinna`).
+- chiTra's `sudachitra` classes -> a TokenizerLoadError naming the package (not reproduced exactly).
 - Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
   -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
 - Otherwise a TokenizerLoadError that says why and how to fix it.
@@ -26,6 +27,8 @@ from jbert.tokenization.rinna import T5_CLASSES, is_rinna_roberta, load_rinna
 from jbert.tokenization.segmenters import make_segmenter, segmenter_kwargs, unsupported
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
+# chiTra (WorksApplications) and megagonlabs' UD-Japanese ELECTRA: classes of the `sudachitra` package
+SUDACHITRA_CLASSES = ("BertSudachipyTokenizer", "ElectraSudachipyTokenizer")
 # __init__ arguments of BertJapaneseTokenizer that `from_slow` passes explicitly (or, for files, not at all).
 _SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize", "mecab_kwargs", "sudachi_kwargs",
               "jumanpp_kwargs")
@@ -68,9 +71,22 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
         return load_japanese_fast(name, config=config, **kwargs)
     if tokenizer_class in T5_CLASSES and is_rinna_roberta(name, config):
         return load_rinna(name, config)  # lower-casing, [CLS] first, its own unknown id
+    if tokenizer_class in SUDACHITRA_CLASSES:
+        raise TokenizerLoadError(_sudachitra_refusal(name, tokenizer_class, config))
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models
+
+
+def _sudachitra_refusal(name: str, tokenizer_class: str, config: dict[str, Any]) -> str:
+    """chiTra's tokenizer: Sudachi words in a chosen word form (normalized_nouns ...) after sudachitra's own
+    strip / lower-case / NFKC (tokenizers' normalisers, in that order), then WordPiece. Not reproduced yet,
+    and a near copy would give the model ids it was not trained with, so it is refused outright."""
+    options = ", ".join(f"{k} {config[k]!r}" for k in ("word_form_type", "do_nfkc", "do_lower_case", "do_strip")
+                        if k in config)
+    return (f"{name}: tokenizer_class {tokenizer_class} is chiTra's own tokenizer (the `sudachitra` package; "
+            f"{options or 'its options'}), which jbert cannot reproduce exactly yet; tokenize with sudachitra's "
+            f"{tokenizer_class} outside jbert (pip install sudachitra)")
 
 
 def _looks_like_path(name: str) -> bool:

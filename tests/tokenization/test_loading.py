@@ -67,6 +67,16 @@ def test_unknown_tokenizer_class(tmp_path: Path, tiny_tokenizer_dir: Path) -> No
     assert "NoSuchTokenizer" in message
 
 
+def test_chitra_sudachitra_tokenizer_is_refused_in_one_line(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
+    """chiTra-1.1's tokenizer_config (as its pre-training README builds it): refused, never approximated."""
+    chitra = {"tokenizer_class": "BertSudachipyTokenizer", "do_lower_case": False, "do_nfkc": True,
+              "word_tokenizer_type": "sudachipy", "subword_tokenizer_type": "wordpiece",
+              "word_form_type": "normalized_nouns", "sudachipy_kwargs": {"split_mode": "C", "dict_type": "core"}}
+    message = _error(variant(tiny_tokenizer_dir, tmp_path / "chitra", **chitra))
+    assert "\n" not in message and "sudachitra" in message and "word_form_type 'normalized_nouns'" in message
+    assert "pip install sudachitra" in message
+
+
 def test_missing_directory_and_file_paths(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
     assert "no such directory" in _error(tmp_path / "nowhere")
     assert "got a file" in _error(tiny_tokenizer_dir / "vocab.txt")
