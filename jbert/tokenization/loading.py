@@ -5,7 +5,8 @@
   the same ids as BertJapaneseTokenizer, plus offsets into the original text and word ids.
 - rinna's japanese-roberta (a RoBERTa with a T5Tokenizer) -> the fast tokenizer its model card
   describes (`jbert.tokenization.rinna`).
-- chiTra's `sudachitra` classes -> a TokenizerLoadError naming the package (not reproduced exactly).
+- chiTra's `sudachitra` classes (BertSudachipyTokenizer) -> the same `BertJapaneseTokenizerFast` with
+  chiTra's normaliser, Sudachi word forms and WordPiece (`jbert.tokenization.chitra`), identical ids.
 - Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
   -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
 - Otherwise a TokenizerLoadError that says why and how to fix it.
@@ -72,21 +73,12 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if tokenizer_class in T5_CLASSES and is_rinna_roberta(name, config):
         return load_rinna(name, config)  # lower-casing, [CLS] first, its own unknown id
     if tokenizer_class in SUDACHITRA_CLASSES:
-        raise TokenizerLoadError(_sudachitra_refusal(name, tokenizer_class, config))
+        from jbert.tokenization.chitra_files import load_chitra
+
+        return load_chitra(name, config, mecab_threads=kwargs.get("mecab_threads"))
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models
-
-
-def _sudachitra_refusal(name: str, tokenizer_class: str, config: dict[str, Any]) -> str:
-    """chiTra's tokenizer: Sudachi words in a chosen word form (normalized_nouns ...) after sudachitra's own
-    strip / lower-case / NFKC (tokenizers' normalisers, in that order), then WordPiece. Not reproduced yet,
-    and a near copy would give the model ids it was not trained with, so it is refused outright."""
-    options = ", ".join(f"{k} {config[k]!r}" for k in ("word_form_type", "do_nfkc", "do_lower_case", "do_strip")
-                        if k in config)
-    return (f"{name}: tokenizer_class {tokenizer_class} is chiTra's own tokenizer (the `sudachitra` package; "
-            f"{options or 'its options'}), which jbert cannot reproduce exactly yet; tokenize with sudachitra's "
-            f"{tokenizer_class} outside jbert (pip install sudachitra)")
 
 
 def _looks_like_path(name: str) -> bool:

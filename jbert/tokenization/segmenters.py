@@ -69,6 +69,13 @@ class WordSegmenter:
         """Whether the text is NFKC-normalised before segmentation (``normalize_text``, default true)."""
         return bool(self.kwargs.get("normalize_text", True))
 
+    def normalize(self, text: str) -> tuple[str, Any]:
+        """The text the segmenter reads and, per character, its span in ``text`` (None: the same text).
+        BertJapaneseTokenizer's: NFKC when ``normalize_text``."""
+        from jbert.tokenization.normalize import normalize_with_alignment
+
+        return normalize_with_alignment(text) if self.normalize_text else (text, None)
+
     def __getstate__(self) -> dict[str, Any]:  # analysers and threads do not travel to other processes
         return {"kwargs": self.kwargs, "threads": self.threads}
 
@@ -97,7 +104,7 @@ WORD_SEGMENTERS: Registry[type[WordSegmenter]] = Registry("word_tokenizer_type")
 
 def _load_builtin() -> None:
     # Importing the modules registers them; each imports its analyser lazily, so none is required here.
-    from jbert.tokenization import jumanpp, segmenter, sudachi  # noqa: F401
+    from jbert.tokenization import chitra, jumanpp, segmenter, sudachi  # noqa: F401
 
 
 def segmenter_class(word_tokenizer_type: str) -> type[WordSegmenter]:

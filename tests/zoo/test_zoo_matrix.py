@@ -39,9 +39,10 @@ def test_zoo(family: str, head: str, hub_dir, tmp_path) -> None:
     assert run.result.examples == len(run.rows) == len(examples) > 1  # one row out per row in
     assert run.result.metrics and all(math.isfinite(v) for v in run.result.metrics.values())
     _check_ids(family, hub, run.model, head, examples, jbert_ids)
-    _check_plain_model(run.model, head, examples, jbert_logits, FAMILIES[family].positions_from_zero)
-    # pipeline cannot pass position_ids: a model pre-trained with positions from 0 is called by hand
-    if head in ("classification", "pair-classification", "pair-regression") and not FAMILIES[family].positions_from_zero:
+    _check_plain_model(family, run.model, head, examples, jbert_logits)
+    # pipeline cannot pass position_ids (rinna) nor load a sudachitra tokenizer without it (chiTra)
+    plain_pipeline = not FAMILIES[family].positions_from_zero and FAMILIES[family].plain is None
+    if head in ("classification", "pair-classification", "pair-regression") and plain_pipeline:
         _check_pipeline(run.model, head, examples, run.rows)
 
 
@@ -73,9 +74,7 @@ def _encode(tokenizer, head: str, text: str, pair: str | None, **kwargs):
 
 
 def _check_ids(family: str, hub, out, head: str, examples, jbert_ids) -> None:
-    from transformers import AutoTokenizer
-
-    reference, plain = FAMILIES[family].reference(hub), AutoTokenizer.from_pretrained(out)
+    reference, plain = FAMILIES[family].reference(hub), _plain_tokenizer(family, out)
     for example, ids in zip(examples, jbert_ids, strict=True):
         expected = [_encode(reference, head, t, p)["input_ids"] for t, p in sequences(head, example)]
         assert [list(r) for r in ids] == expected, f"jbert ids differ from pre-training on {example.id}"
@@ -83,11 +82,18 @@ def _check_ids(family: str, hub, out, head: str, examples, jbert_ids) -> None:
             f"plain AutoTokenizer on the saved model differs from pre-training on {example.id}"
 
 
-def _check_plain_model(out, head: str, examples, jbert_logits, positions_from_zero: bool) -> None:
+def _plain_tokenizer(family: str, out):
+    from transformers import AutoTokenizer
+
+    plain = FAMILIES[family].plain
+    return AutoTokenizer.from_pretrained(out) if plain is None else plain(out)
+
+
+def _check_plain_model(family: str, out, head: str, examples, jbert_logits) -> None:
     import torch
     import transformers
 
-    tokenizer = transformers.AutoTokenizer.from_pretrained(out)
+    tokenizer, positions_from_zero = _plain_tokenizer(family, out), FAMILIES[family].positions_from_zero
     model = getattr(transformers, HEADS[head].auto_class).from_pretrained(out).eval()
     for example, expected in zip(examples, jbert_logits, strict=True):
         calls = sequences(head, example)

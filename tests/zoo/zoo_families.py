@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from zoo_chitra import ChitraReference, chitra
 from zoo_hub import (
     TINY,
     Family,
@@ -242,6 +243,8 @@ FAMILIES = {f.name: f for f in [
     Family("xlm-roberta", "xlm-roberta-base", xlm_roberta, auto_reference),
     Family("modernbert", "sbintuitions/modernbert-ja-130m", sbintuitions_modernbert, auto_reference),
     Family("rinna-roberta", "rinna/japanese-roberta-base", rinna_roberta, RinnaReference, positions_from_zero=True),
+    Family("chitra", "WorksApplications chiTra-1.1 (sudachitra's BertSudachipyTokenizer)", chitra, ChitraReference,
+           plain=ChitraReference),
     Family("bert-sudachi", "BertJapaneseTokenizer with word_tokenizer_type sudachi", sudachi_bert,
            japanese_reference()),
 ]}

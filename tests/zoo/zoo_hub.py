@@ -34,6 +34,7 @@ class Family:
     build: Callable[[Path], None]
     reference: Callable[[Path], Any]  # the pre-training tokenizer for a built directory
     positions_from_zero: bool = False  # its model card passes position_ids = arange(len) (rinna)
+    plain: Callable[[Path], Any] | None = None  # what a user loads a jbert output with (None: AutoTokenizer)
 
 
 # --- text and vocabularies -----------------------------------------------------------------------
