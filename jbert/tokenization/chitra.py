@@ -81,6 +81,10 @@ class SudachitraSegmenter(WordSegmenter):
         self._sudachi: Any = None
         self._normalizer: Any = None
 
+    @classmethod
+    def config_kwargs(cls, config: dict[str, Any]) -> dict[str, Any] | None:
+        return segmenter_options(config)  # chiTra's normaliser flags and word form sit beside sudachipy_kwargs
+
     @property
     def normalize_text(self) -> bool:
         return False  # `normalize` does sudachitra's normalisation instead of BertJapaneseTokenizer's NFKC

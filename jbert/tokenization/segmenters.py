@@ -61,6 +61,11 @@ class WordSegmenter:
             )
         return kwargs
 
+    @classmethod
+    def config_kwargs(cls, config: dict[str, Any]) -> dict[str, Any] | None:
+        """This segmenter's options in a tokenizer_config.json (its ``kwargs_name`` entry)."""
+        return config.get(cls.kwargs_name)
+
     def option(self, key: str) -> Any:
         return self.kwargs.get(key, self.defaults.get(key))
 
@@ -126,7 +131,7 @@ def make_segmenter(word_tokenizer_type: str, kwargs: dict[str, Any] | None, thre
 def segmenter_kwargs(config: dict[str, Any]) -> dict[str, Any] | None:
     """The ``mecab_kwargs`` / ``sudachi_kwargs`` / ``jumanpp_kwargs`` of a tokenizer config, as it names them."""
     cls = segmenter_class(config.get("word_tokenizer_type", "basic"))
-    return config.get(cls.kwargs_name)
+    return cls.config_kwargs(config)
 
 
 class WholeTextSegmenter(WordSegmenter):
