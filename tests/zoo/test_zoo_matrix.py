@@ -4,7 +4,9 @@ jbert finetune (2 steps) -> jbert eval -> jbert predict, then the output directo
 ``AutoTokenizer`` / ``AutoModelFor...`` (and ``pipeline`` for the sequence heads). Checked per case:
 jbert's input_ids == the pre-training tokenizer's == the plain tokenizer's on the saved directory;
 jbert's logits == the plain model's logits on the plain tokenizer's inputs (all of them, as a plain
-client passes them); ``pipeline`` labels and scores == ``jbert predict``'s.
+client passes them; rinna's model with ``position_ids`` from 0, as its model card does); ``pipeline``
+labels and scores == ``jbert predict``'s (not for rinna, whose positions pipeline cannot pass, nor chiTra,
+whose sudachitra tokenizer plain transformers cannot load: ``Family.plain`` reads its saved directory).
 
 The default run (``-m "not slow"``) covers one head per family (pair classification: token types);
 the full matrix is ``slow``.
