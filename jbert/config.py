@@ -37,6 +37,8 @@ class ModelConfig(Section):
     name_or_path: str | None = None
     # None: transformers picks (SDPA where the architecture has it, else eager; jbert.model_inputs)
     attn_implementation: str | None = None
+    # auto | from_zero | default: RoBERTa position ids from 0 (rinna's japanese-roberta; jbert.model_inputs)
+    position_ids: str = "auto"
 
 
 @dataclass

@@ -44,18 +44,19 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=bool(valid_ex),
-                    primary_metric=spec.primary_metric, marker=CONFIG_FILE)
+                    primary_metric=spec.primary_metric, marker=CONFIG_FILE, positions=cfg.model.position_ids)
 
     max_length = clamp_max_length(cfg.encoding.max_length, run.inputs, "--max-length")
-    cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length))  # saved clamped
+    cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length),  # saved clamped, and resolved:
+                  model=replace(cfg.model, position_ids=run.inputs.positions))  # eval/predict read them back
     options = encode_options(cfg, train=True)
     train_f = encode_once(run.args, head, train_ex, run.tokenizer, options, source=train_path, split="train")
     valid_f = encode_once(run.args, head, valid_ex, run.tokenizer, options, source=valid_path,
                           split="valid") if valid_ex else []
 
-    model = load_model(head.model, cfg.model, cfg.training.seed)
+    model = load_model(head.model, cfg.model, cfg.training.seed, run.inputs)
     result = fit(
-        model, head.collator(run.tokenizer), train_f, valid_f,
+        model, head.collator(run.tokenizer, position_ids=run.inputs.position_ids), train_f, valid_f,
         training=cfg.training,
         output_dir=run.out,
         metrics_fn=metrics_function(head, spec, valid_f, valid_ex, options),

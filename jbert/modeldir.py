@@ -25,7 +25,7 @@ from jbert import __version__
 from jbert.config import JbertConfig
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
-from jbert.model_inputs import align_tokenizer, read_model_inputs
+from jbert.model_inputs import align_tokenizer, read_model_inputs, set_positions
 from jbert.modeling import quiet_weight_saving
 from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer  # re-exported: the one way jbert gets a tokenizer
@@ -147,6 +147,9 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     model = _load_model(path, head)
+    # positions as fine-tuned (jbert_config.yaml: model.position_ids); an export records them with its inputs
+    if getattr(model, "config", None) is not None:
+        set_positions(model.config, config.model.position_ids)
     # the inputs the architecture takes: an export records them, else config.json (also for old directories)
     align_tokenizer(tokenizer, getattr(model, "model_inputs", None) or read_model_inputs(str(path)))
     # an ONNX Runtime model runs on the CPU without torch; its .to() warns about any other device

@@ -17,7 +17,13 @@ from typing import Any
 
 from jbert.config import ModelConfig, TrainingConfig
 from jbert.errors import ConfigError
-from jbert.model_inputs import ModelInputs, align_tokenizer, attention_kwargs, read_model_inputs
+from jbert.model_inputs import (
+    ModelInputs,
+    align_tokenizer,
+    attention_kwargs,
+    read_model_inputs,
+    set_positions,
+)
 from jbert.modeling import quiet_weight_saving
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
@@ -42,15 +48,15 @@ class Run:
 
 
 def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, primary_metric: str | None,
-              marker: str) -> Run:
+              marker: str, positions: str = "auto") -> Run:
     """Check the output directory (``marker``: the file a finished run writes last), build the
-    TrainingArguments and load the model's fast tokenizer."""
+    TrainingArguments and load the model's fast tokenizer (``positions``: ``model.position_ids``)."""
     out = Path(training.output_dir)
     prepare_output_dir(out, training, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.model_inputs)
     tokenizer = load_tokenizer(model_path)  # first: its errors name the fix
-    inputs = read_model_inputs(model_path)
+    inputs = read_model_inputs(model_path, positions)
     return Run(out, args, align_tokenizer(tokenizer, inputs), inputs)
 
 
@@ -67,20 +73,24 @@ def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None
     (out / TRAIN_LOG).unlink(missing_ok=True)
 
 
-def load_model(factory: Callable[..., Any], model: ModelConfig, seed: int) -> Any:
+def load_model(factory: Callable[..., Any], model: ModelConfig, seed: int, inputs: ModelInputs | None = None) -> Any:
     """``factory(name_or_path, **kwargs)`` (a head's ``model``, ``AutoModelForMaskedLM.from_pretrained``);
-    seeded first, because a new head's random init must repeat run to run."""
+    seeded first, because a new head's random init must repeat run to run. ``inputs``: the run's, whose
+    position setting is recorded on the model's config (saved in config.json)."""
     from transformers import set_seed
 
     set_seed(seed)
     kwargs = attention_kwargs(model.attn_implementation)
     try:
         with quiet_weight_saving():
-            return factory(model.name_or_path, **kwargs)
+            loaded = factory(model.name_or_path, **kwargs)
     except (OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = " (try --set model.attn_implementation=eager)" if "attn" in reason.lower() else ""
         raise ConfigError(f"cannot load model {model.name_or_path!r}: {reason}{hint}") from exc
+    if inputs is not None:
+        set_positions(loaded.config, inputs.positions)
+    return loaded
 
 
 def finish_run(run: Run, result: FitResult, save: Callable[[Path], None]) -> None:

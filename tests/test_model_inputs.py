@@ -137,3 +137,54 @@ def test_aligned_tokenizer_is_saved_with_the_models_inputs(tiny_tokenizer_dir, t
     assert saved["model_input_names"] == list(WITHOUT_TYPES)
     plain = AutoTokenizer.from_pretrained(tmp_path)
     assert sorted(plain("東京に行く。", "駅です。")) == sorted(WITHOUT_TYPES)
+
+
+# --- positions counted from 0 (rinna's japanese-roberta) ------------------------------------------------
+
+RINNA = {"type_vocab_size": 2, "max_position_embeddings": 514, "pad_token_id": 3}
+
+
+def test_auto_positions_recognise_rinna_by_name_and_warn(caplog):
+    from jbert.model_inputs import resolve_positions
+
+    with caplog.at_level(logging.WARNING, logger="jbert.model_inputs"):
+        assert resolve_positions("rinna/japanese-roberta-base", config("RobertaConfig", **RINNA), "auto") == "from_zero"
+    assert "position ids counted from 0" in caplog.text
+    assert resolve_positions("rinna/japanese-roberta-base", config("RobertaConfig", **RINNA), "default") == "default"
+    assert resolve_positions("FacebookAI/roberta-base", config("RobertaConfig"), "auto") == "default"
+
+
+def test_from_zero_feeds_position_ids_and_reads_every_position():
+    from jbert.model_inputs import set_positions
+
+    cfg = config("RobertaConfig", **RINNA)
+    set_positions(cfg, "from_zero")
+    inputs = model_inputs(cfg)
+    assert inputs.names == (*WITH_TYPES, "position_ids") and inputs.max_length == 514  # no pad offset
+    set_positions(cfg, "auto")  # keeps what the config records (a directory fine-tuned with it)
+    assert model_inputs(cfg).position_ids
+    set_positions(cfg, "default")
+    assert not model_inputs(cfg).position_ids and model_inputs(cfg).max_length == 510
+
+
+@pytest.mark.parametrize(("setting", "config_class", "fragment"), [
+    ("sideways", "RobertaConfig", "not one of auto, from_zero, default"),
+    ("from_zero", "BertConfig", "already start at 0"),
+])
+def test_bad_position_settings_are_refused(setting, config_class, fragment):
+    from jbert.model_inputs import resolve_positions
+
+    with pytest.raises(ConfigError, match=fragment):
+        resolve_positions("m", config(config_class), setting)
+
+
+def test_collator_writes_positions_from_zero_for_every_row_and_choice():
+    from jbert.heads.collate import PaddingCollator
+
+    class Tok:
+        pad_token_id = 3
+        model_input_names = ["input_ids", "attention_mask"]
+
+    batch = PaddingCollator(Tok(), position_ids=True)([{"input_ids": [[4, 9], [4, 9, 9]]}, {"input_ids": [[4], [4]]}])
+    assert batch["position_ids"].tolist() == [[[0, 1, 2]] * 2] * 2
+    assert "position_ids" not in PaddingCollator(Tok())([{"input_ids": [4, 9]}])

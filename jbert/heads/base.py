@@ -67,12 +67,15 @@ class Head(ABC):
     def model(self, name_or_path: str, **kwargs: Any) -> Any:
         """``AutoModelFor...from_pretrained(name_or_path, num_labels=..., id2label=..., **kwargs)``."""
 
-    def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None, tensors: str = "pt") -> Any:
-        """Dynamic padding of the model inputs only (metadata keys dropped); torch tensors, or numpy
-        arrays with ``tensors="np"``."""
+    def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None, position_ids: bool = False,
+                 tensors: str = "pt") -> Any:
+        """Dynamic padding of the model inputs only (metadata keys dropped); ``position_ids``: add
+        ``0 .. len-1`` per row (``jbert.model_inputs``: a model pre-trained with positions from 0);
+        torch tensors, or numpy arrays with ``tensors="np"``."""
         from jbert.heads.collate import PaddingCollator
 
-        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of, tensors=tensors)
+        return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of, position_ids=position_ids,
+                               tensors=tensors)
 
     @abstractmethod
     def decode(

@@ -34,7 +34,8 @@ class PaddingCollator:
     [[2, 5, 3], [2, 3, 0]]
     """
 
-    def __init__(self, tokenizer: Any, pad_to_multiple_of: int | None = None, tensors: str = "pt"):
+    def __init__(self, tokenizer: Any, pad_to_multiple_of: int | None = None, position_ids: bool = False,
+                 tensors: str = "pt"):
         if tensors not in ("pt", "np"):
             raise ValueError(f"tensors must be 'pt' or 'np', got {tensors!r}")
         self.tensors = tensors
@@ -43,11 +44,16 @@ class PaddingCollator:
         self.pad_to_multiple_of = pad_to_multiple_of
         names = getattr(tokenizer, "model_input_names", None) or _TOKENIZER_OUTPUTS
         self.keys = tuple(k for k in MODEL_INPUTS if k not in _TOKENIZER_OUTPUTS or k in names)
+        self.position_ids = position_ids
 
     def __call__(self, features: Sequence[Feature]) -> dict[str, Any]:
         if not features:
             raise ValueError("cannot collate an empty batch")
         batch = {key: self._stack(key, [f[key] for f in features]) for key in self.keys if key in features[0]}
+        if self.position_ids:
+            from jbert.model_inputs import position_ids
+
+            batch["position_ids"] = position_ids(batch["input_ids"])
         if self.tensors == "np":
             return batch
         import torch

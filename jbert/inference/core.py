@@ -73,7 +73,7 @@ class Predictor:
         self.device = "cpu" if self.numpy else resolve_device(device)
         self.dtype = None if self.numpy else autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
         self.model = model.to(self.device).eval()
-        self.collate = head.collator(tokenizer, tensors="np" if self.numpy else "pt")
+        self.collate = head.collator(tokenizer, position_ids=takes.position_ids, tensors="np" if self.numpy else "pt")
         self.truncated = 0  # examples cut by max_length, over every chunk so far
 
     def predict(

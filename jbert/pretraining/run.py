@@ -43,6 +43,9 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
                     marker=PRETRAIN_FILE)
     _check_tokenizer(run.tokenizer, cfg)
+    if run.inputs.position_ids:
+        raise ConfigError(f"{cfg.model.name_or_path} was pre-trained with position ids counted from 0 (rinna's "
+                          "japanese-roberta), which jbert pretrain does not feed yet; fine-tune it with jbert finetune")
     with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
     from transformers import AutoModelForMaskedLM

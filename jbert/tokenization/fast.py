@@ -102,10 +102,12 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         mecab_threads: int | None = None,
         **kwargs: Any,
     ):
+        # chiTra (word_tokenizer_type "sudachipy", jbert.tokenization.chitra): its options, folded in
+        sudachipy_kwargs = kwargs.pop("sudachipy_kwargs", None)
         settings = {"word_tokenizer_type": word_tokenizer_type, "subword_tokenizer_type": subword_tokenizer_type,
                     "do_word_tokenize": do_word_tokenize, "do_subword_tokenize": do_subword_tokenize,
                     "do_lower_case": do_lower_case, "mecab_kwargs": mecab_kwargs, "sudachi_kwargs": sudachi_kwargs,
-                    "jumanpp_kwargs": jumanpp_kwargs, "spm_file": spm_file}
+                    "jumanpp_kwargs": jumanpp_kwargs, "spm_file": spm_file, "sudachipy_kwargs": sudachipy_kwargs}
         pipeline = build_pipeline(settings, vocab, vocab_file, str(unk_token), mecab_threads)
         vocab, self._pre, self._wordpiece = pipeline.vocab, pipeline.pre, pipeline.subwords
         self._base_vocab: OrderedDict[str, int] = OrderedDict(vocab)
@@ -126,6 +128,9 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         self.mecab_kwargs = dict(mecab_kwargs) if mecab_kwargs is not None else None
         self.sudachi_kwargs = dict(sudachi_kwargs) if sudachi_kwargs is not None else None
         self.jumanpp_kwargs = dict(jumanpp_kwargs) if jumanpp_kwargs is not None else None
+        self.sudachipy_kwargs = dict(sudachipy_kwargs) if sudachipy_kwargs is not None else None
+        if sudachipy_kwargs is not None:
+            kwargs["sudachipy_kwargs"] = sudachipy_kwargs
         self.never_split = never_split
         self.fingerprint: dict[str, Any] | None = None
         self.recorded_fingerprint: dict[str, Any] | None = None  # as written when the vocab was built
@@ -283,6 +288,10 @@ class BertJapaneseTokenizerFast(TokenizersBackend):
         """
         from jbert.tokenization.loading import save_portable
 
+        if self.word_tokenizer_type == "sudachipy":  # chiTra: its own format, for sudachitra and jbert alike
+            from jbert.tokenization.chitra_files import save_chitra
+
+            return save_chitra(self, save_directory)
         return save_portable(self, save_directory, *args, **kwargs)
 
     @classmethod

@@ -3,6 +3,10 @@
 - A `BertJapaneseTokenizer` directory (MeCab, Sudachi or Juman++ words; WordPiece, character or
   SentencePiece subwords; Tohoku-style, LINE-style or jbert-trained) -> `BertJapaneseTokenizerFast`:
   the same ids as BertJapaneseTokenizer, plus offsets into the original text and word ids.
+- rinna's japanese-roberta (a RoBERTa with a T5Tokenizer) -> the fast tokenizer its model card
+  describes (`jbert.tokenization.rinna`).
+- chiTra's `sudachitra` classes (BertSudachipyTokenizer) -> the same `BertJapaneseTokenizerFast` with
+  chiTra's normaliser, Sudachi word forms and WordPiece (`jbert.tokenization.chitra`), identical ids.
 - Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
   -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
 - Otherwise a TokenizerLoadError that says why and how to fix it.
@@ -20,9 +24,12 @@ from jbert.errors import TokenizerLoadError
 from jbert.tokenization.dictchoice import dictionary_override
 from jbert.tokenization.fast import BertJapaneseTokenizerFast
 from jbert.tokenization.presegment import apply_presegmentation
+from jbert.tokenization.rinna import T5_CLASSES, is_rinna_roberta, load_rinna
 from jbert.tokenization.segmenters import make_segmenter, segmenter_kwargs, unsupported
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
+# chiTra (WorksApplications) and megagonlabs' UD-Japanese ELECTRA: classes of the `sudachitra` package
+SUDACHITRA_CLASSES = ("BertSudachipyTokenizer", "ElectraSudachipyTokenizer")
 # __init__ arguments of BertJapaneseTokenizer that `from_slow` passes explicitly (or, for files, not at all).
 _SLOW_ONLY = ("vocab_file", "spm_file", "do_word_tokenize", "do_subword_tokenize", "mecab_kwargs", "sudachi_kwargs",
               "jumanpp_kwargs")
@@ -79,6 +86,12 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     tokenizer_class = config.get("tokenizer_class")
     if tokenizer_class in JAPANESE_CLASSES:
         return load_japanese_fast(name, config=config, **kwargs)
+    if tokenizer_class in T5_CLASSES and is_rinna_roberta(name, config):
+        return load_rinna(name, config)  # lower-casing, [CLS] first, its own unknown id
+    if tokenizer_class in SUDACHITRA_CLASSES:
+        from jbert.tokenization.chitra_files import load_chitra
+
+        return load_chitra(name, config, mecab_threads=kwargs.get("mecab_threads"))
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from jbert.tokenization.normalize import nfkc, normalize_with_alignment
+from jbert.tokenization.normalize import nfkc
 from jbert.tokenization.segmenters import Words, WordSegmenter
 
 _OTHER_SPACE = re.compile(r"[^\S ]")
@@ -178,7 +178,7 @@ class Pretokenizer:
             if added:
                 unit.parts.append(Part(start, piece, literal=True))
                 continue
-            source, spans = normalize_with_alignment(piece) if self.normalize_text else (piece, None)
+            source, spans = self.segmenter.normalize(piece)  # NFKC, or the segmenter's own (chiTra)
             unit.parts.append(Part(start, source, spans))
         return unit
 

@@ -61,6 +61,11 @@ class WordSegmenter:
             )
         return kwargs
 
+    @classmethod
+    def config_kwargs(cls, config: dict[str, Any]) -> dict[str, Any] | None:
+        """This segmenter's options in a tokenizer_config.json (its ``kwargs_name`` entry)."""
+        return config.get(cls.kwargs_name)
+
     def option(self, key: str) -> Any:
         return self.kwargs.get(key, self.defaults.get(key))
 
@@ -68,6 +73,13 @@ class WordSegmenter:
     def normalize_text(self) -> bool:
         """Whether the text is NFKC-normalised before segmentation (``normalize_text``, default true)."""
         return bool(self.kwargs.get("normalize_text", True))
+
+    def normalize(self, text: str) -> tuple[str, Any]:
+        """The text the segmenter reads and, per character, its span in ``text`` (None: the same text).
+        BertJapaneseTokenizer's: NFKC when ``normalize_text``."""
+        from jbert.tokenization.normalize import normalize_with_alignment
+
+        return normalize_with_alignment(text) if self.normalize_text else (text, None)
 
     def __getstate__(self) -> dict[str, Any]:  # analysers and threads do not travel to other processes
         return {"kwargs": self.kwargs, "threads": self.threads}
@@ -97,7 +109,7 @@ WORD_SEGMENTERS: Registry[type[WordSegmenter]] = Registry("word_tokenizer_type")
 
 def _load_builtin() -> None:
     # Importing the modules registers them; each imports its analyser lazily, so none is required here.
-    from jbert.tokenization import jumanpp, segmenter, sudachi  # noqa: F401
+    from jbert.tokenization import chitra, jumanpp, segmenter, sudachi  # noqa: F401
 
 
 def segmenter_class(word_tokenizer_type: str) -> type[WordSegmenter]:
@@ -119,7 +131,7 @@ def make_segmenter(word_tokenizer_type: str, kwargs: dict[str, Any] | None, thre
 def segmenter_kwargs(config: dict[str, Any]) -> dict[str, Any] | None:
     """The ``mecab_kwargs`` / ``sudachi_kwargs`` / ``jumanpp_kwargs`` of a tokenizer config, as it names them."""
     cls = segmenter_class(config.get("word_tokenizer_type", "basic"))
-    return config.get(cls.kwargs_name)
+    return cls.config_kwargs(config)
 
 
 class WholeTextSegmenter(WordSegmenter):

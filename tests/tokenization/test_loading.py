@@ -67,6 +67,16 @@ def test_unknown_tokenizer_class(tmp_path: Path, tiny_tokenizer_dir: Path) -> No
     assert "NoSuchTokenizer" in message
 
 
+def test_chitra_sudachitra_options_jbert_cannot_reproduce_are_refused(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
+    """A chiTra tokenizer_config loads (tests/tokenization/test_chitra.py); one option jbert does not reproduce
+    exactly is refused in one line naming it and the package, never approximated."""
+    chitra = {"tokenizer_class": "BertSudachipyTokenizer", "do_lower_case": False, "do_nfkc": True,
+              "word_tokenizer_type": "sudachipy", "subword_tokenizer_type": "wordpiece",
+              "word_form_type": "normalized_conjugation", "sudachipy_kwargs": {"split_mode": "C", "dict_type": "core"}}
+    message = _error(variant(tiny_tokenizer_dir, tmp_path / "chitra", **chitra))
+    assert "sudachitra" in message and "word_form_type 'normalized_conjugation'" in message
+
+
 def test_missing_directory_and_file_paths(tmp_path: Path, tiny_tokenizer_dir: Path) -> None:
     assert "no such directory" in _error(tmp_path / "nowhere")
     assert "got a file" in _error(tiny_tokenizer_dir / "vocab.txt")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
+from zoo_chitra import ChitraReference, chitra
 from zoo_hub import (
     TINY,
     Family,
@@ -171,6 +174,49 @@ def sbintuitions_modernbert(out: Path) -> None:
         "sparse_prediction": False, "vocab_size": size})
 
 
+def rinna_roberta(out: Path) -> None:
+    """rinna/japanese-roberta-base: RobertaForMaskedLM with a T5Tokenizer over a lower-case SentencePiece
+    model (<unk> 0, <s> 1, </s> 2, [PAD] 3, [CLS] 4, [SEP] 5, [MASK] 6, as its google_sp.vocab), 514
+    positions with pad id 3, and ``do_lower_case`` in tokenizer_config.json that T5Tokenizer ignores."""
+    size = train_spm(out / "spiece.model", (t.lower() for t in corpus()), unk_id=0, unk_piece="<unk>", bos_id=1,
+                     bos_piece="<s>", eos_id=2, eos_piece="</s>", pad_id=3, pad_piece="[PAD]",
+                     user_defined_symbols=["[CLS]", "[SEP]", "[MASK]"])
+    write_json(out / "tokenizer_config.json", {
+        "do_lower_case": True, "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "[PAD]", "bos_token": "<s>",
+        "cls_token": "[CLS]", "sep_token": "[SEP]", "mask_token": "[MASK]", "extra_ids": 0,
+        "additional_special_tokens": [], "sp_model_kwargs": {}, "tokenizer_class": "T5Tokenizer"})
+    save_model(out, {**bert_config("RobertaForMaskedLM", size), "model_type": "roberta", "bos_token_id": 1,
+                     "eos_token_id": 2, "pad_token_id": 3, "max_position_embeddings": 514, "layer_norm_eps": 1e-05,
+                     "position_embedding_type": "absolute"})
+
+
+class RinnaReference:
+    """The model card's tokenizer: special tokens kept, the rest lower-cased and cut by SentencePiece (the
+    slow T5Tokenizer), ``[CLS]`` put first by hand; a pair is ``[CLS] A B`` (rinna's RobertaJapaneseTokenizer)."""
+
+    SPECIALS = re.compile(r"(\[CLS\]|\[SEP\]|\[MASK\])")
+
+    def __init__(self, path: Path):
+        import sentencepiece as spm
+
+        self.sp = spm.SentencePieceProcessor(model_file=str(path / "spiece.model"))
+
+    def pieces(self, text: str) -> list[int]:
+        parts = self.SPECIALS.split(text)
+        return [i for p in parts if p.strip() for i in
+                ([self.sp.piece_to_id(p)] if self.SPECIALS.fullmatch(p) else self.sp.encode(p.lower()))]
+
+    def __call__(self, text: str, pair: str | None = None, truncation: Any = True, max_length: int = 512,
+                 **_: Any) -> dict[str, list[int]]:
+        a, b = self.pieces(text), self.pieces(pair) if pair is not None else []
+        budget = max_length - 1  # [CLS]
+        if truncation == "only_second":
+            b = b[: max(budget - len(a), 0)]
+        while len(a) + len(b) > budget:  # longest_first
+            (a if len(a) > len(b) else b).pop()
+        return {"input_ids": [self.sp.piece_to_id("[CLS]"), *a, *b]}
+
+
 def sudachi_bert(out: Path) -> None:
     """A BERT on Sudachi (core dictionary, split mode C) + WordPiece, in BertJapaneseTokenizer's own
     format (word_tokenizer_type sudachi), as transformers loads it."""
@@ -196,6 +242,9 @@ FAMILIES = {f.name: f for f in [
     Family("electra", "izumi-lab/electra-base-japanese-discriminator", izumi_electra, japanese_reference()),
     Family("xlm-roberta", "xlm-roberta-base", xlm_roberta, auto_reference),
     Family("modernbert", "sbintuitions/modernbert-ja-130m", sbintuitions_modernbert, auto_reference),
+    Family("rinna-roberta", "rinna/japanese-roberta-base", rinna_roberta, RinnaReference, positions_from_zero=True),
+    Family("chitra", "WorksApplications chiTra-1.1 (sudachitra's BertSudachipyTokenizer)", chitra, ChitraReference,
+           plain=ChitraReference),
     Family("bert-sudachi", "BertJapaneseTokenizer with word_tokenizer_type sudachi", sudachi_bert,
            japanese_reference()),
 ]}

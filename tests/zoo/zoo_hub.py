@@ -33,6 +33,8 @@ class Family:
     mimics: str  # the hub repository whose files this family copies
     build: Callable[[Path], None]
     reference: Callable[[Path], Any]  # the pre-training tokenizer for a built directory
+    positions_from_zero: bool = False  # its model card passes position_ids = arange(len) (rinna)
+    plain: Callable[[Path], Any] | None = None  # what a user loads a jbert output with (None: AutoTokenizer)
 
 
 # --- text and vocabularies -----------------------------------------------------------------------
