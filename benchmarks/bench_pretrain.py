@@ -11,6 +11,9 @@ init`` mini BERT, L4/H256, with its MLM head), same steps, batch, block length a
              is what the reference's is)
   jbert-wwm  ``jbert pretrain`` with its default whole-word masking (a harder task: its loss is
              higher by design, so only its time compares)
+  jbert-bf16 ``jbert pretrain --precision bf16`` (whole-word): only where bf16 is native (a GPU, or
+             a CPU with AVX512-BF16 / AMX); bf16 against the reference's fp32, reported beside
+             the fp32 ratio
 
 Each side runs in its own fresh Python process and pays its own start-up; the corpus caches of
 both are cleared before each run, so tokenizing is timed too. Prints wall time, training tokens/s,
@@ -36,7 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 CORPUS = sorted((C.REPO / "data" / "pretrain").glob("*.txt"))
-SIDES = ("reference", "jbert", "jbert-wwm")
+SIDES = ("reference", "jbert", "jbert-wwm", "jbert-bf16")
+# jbert-bf16: whole-word masking with --precision bf16, run only on a GPU or a CPU with native bf16
+# (AVX512-BF16 / AMX); against the reference in fp32, so it is reported beside the fp32 ratio, not instead
 HOLD_OUT_EVERY = 50  # every 50th line of the corpus is held out (both sides score the same text)
 
 
@@ -103,6 +108,12 @@ def prepare(args: argparse.Namespace) -> dict[str, Path]:
     return {**files, "work": work, "model": model}
 
 
+def _has_bf16(device: str) -> bool:
+    from jbert.precision import cpu_has_bf16
+
+    return device == "cuda" or cpu_has_bf16()
+
+
 def run_side(side: str, paths: dict[str, Path], args: argparse.Namespace) -> dict[str, Any]:
     out = paths["work"] / f"run-{side}"
     subprocess.run(["rm", "-rf", str(out)], check=True)
@@ -112,7 +123,8 @@ def run_side(side: str, paths: dict[str, Path], args: argparse.Namespace) -> dic
                "--output", str(out), "--valid", str(paths["valid"]), "--max-steps", str(args.steps),
                "--batch-size", str(args.batch_size), "--max-length", str(args.max_length), "--lr", str(args.lr),
                "--seed", str(args.seed), "--eval-steps", str(args.steps), "--masking",
-               "whole-word" if side == "jbert-wwm" else "token", "--set", "training.progress_bar=false",
+               "token" if side == "jbert" else "whole-word", "--set", "training.progress_bar=false",
+               *(["--precision", "bf16"] if side == "jbert-bf16" else []),
                "--set", f"corpus.cache_dir={out / 'cache'}", "--set", "training.eval_batch_size=64"]
         wall, rss = C.run_timed(cmd, log=log)
         metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -187,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         args.steps = 20
     paths = prepare(args)
     ceiling = C.ensure_ceiling(args.device)
-    results = {side: run_side(side, paths, args) for side in args.sides.split(",")}
+    sides = [s for s in args.sides.split(",") if s != "jbert-bf16" or _has_bf16(args.device)]
+    if len(sides) < len(args.sides.split(",")):
+        print("jbert-bf16 skipped: this CPU has no native bf16 (AVX512-BF16 / AMX)")
+    results = {side: run_side(side, paths, args) for side in sides}
     summary = summarise(results, paths, args, ceiling)
     print_report(summary)
     print(f"results: {C.write_result('pretrain' + ('-quick' if args.quick else ''), summary)}")
