@@ -115,7 +115,7 @@ def read_record(path: str | Path) -> dict[str, Any] | None:
 
 
 def load_exported(path: str | Path, head: Any, record: Mapping[str, Any]) -> Any:
-    """The model of an exported directory, in the runtime its record names."""
+    """The model of an exported directory, in the runtime its record names (the loader checks that the
+    runtime is installed: running needs less than exporting)."""
     fmt = FORMATS.get(record["format"])
-    fmt.require()
     return fmt.load(Path(path), head, record)

@@ -20,12 +20,13 @@ from jbert.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 ONNX_EXTRA = "pip install 'jbert[onnx]'"
-_ONNX_MODULES = ("onnx", "onnxruntime", "onnxscript")
+_ONNX_MODULES = ("onnx", "onnxruntime", "onnxscript")  # exporting; running an export needs onnxruntime only
 
 
-def require_onnx() -> None:
-    """A one-line error naming the extra when the ONNX packages are not installed."""
-    for name in _ONNX_MODULES:
+def require_onnx(modules: tuple[str, ...] = _ONNX_MODULES) -> None:
+    """A one-line error naming the extra when the ONNX packages are not installed. Only ``modules`` are
+    imported: onnxscript (and sympy under it) costs most of a second that a prediction run need not pay."""
+    for name in modules:
         try:
             __import__(name)
         except ImportError:
@@ -107,7 +108,7 @@ class OnnxModel:
 
     def __init__(self, path: str | Path, threads: int | None = None, config: Any = None,
                  model_inputs: Any = None):
-        require_onnx()
+        require_onnx(("onnxruntime",))
         import onnxruntime as ort
 
         options = ort.SessionOptions()
