@@ -60,7 +60,8 @@ def _check_values(vocab_size: int, options: dict[str, Any]) -> None:
         raise ConfigError(f"--character-coverage must be in (0, 1], got {coverage}")
 
 
-def _prepare_output(output: Path) -> None:
+def _prepare_output(output: Path) -> bool:
+    """Check ``output`` and create it; True when this call created it (a failed run then removes it)."""
     if output.exists() and not output.is_dir():
         raise ConfigError(f"--output {output} is a file; give a directory for the tokenizer files")
     held = [name for name in MODEL_FILES if (output / name).exists()]
@@ -69,7 +70,9 @@ def _prepare_output(output: Path) -> None:
             f"--output {output} holds a model ({held[0]}); a new tokenizer would not match its embeddings "
             "(choose another --output)"
         )
+    created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
+    return created
 
 
 def _replace_files(staging: Path, output: Path) -> None:
@@ -105,13 +108,19 @@ def train_tokenizer(
     given = _check_options(type, setup_cls.options, options)
     _check_values(vocab_size, given)
     output = Path(output)
-    _prepare_output(output)
-    # Train beside the output, then move: a failed run leaves an earlier tokenizer there intact.
-    with tempfile.TemporaryDirectory(prefix=".jbert-train-", dir=output) as tmp:
-        staging = Path(tmp)
-        result = setup_cls().train(paths, vocab_size, staging, field=field, progress=progress, **given)
-        write_fingerprint(staging)
-        _replace_files(staging, output)
+    created = _prepare_output(output)
+    # Train beside the output, then move: a failed run leaves an earlier tokenizer there intact, and no
+    # empty directory where there was none.
+    try:
+        with tempfile.TemporaryDirectory(prefix=".jbert-train-", dir=output) as tmp:
+            staging = Path(tmp)
+            result = setup_cls().train(paths, vocab_size, staging, field=field, progress=progress, **given)
+            write_fingerprint(staging)
+            _replace_files(staging, output)
+    except BaseException:
+        if created:
+            shutil.rmtree(output, ignore_errors=True)
+        raise
     result.output_dir = output
     logger.info("trained %s tokenizer with %d tokens in %s", type, result.vocab_size, output)
     return result

@@ -120,6 +120,15 @@ def test_train_vocab_too_small(tmp_path: Path) -> None:
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: vocab size 300 is too small: 5 special tokens + ")
     assert line.endswith("or keep fewer characters with e.g. --limit-alphabet 73)")
+    assert not (tmp_path / "tok").exists()  # a failed run leaves no empty output directory behind
+
+
+def test_failed_train_keeps_an_existing_output_directory(tmp_path: Path) -> None:
+    out = tmp_path / "tok"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert _run("train", CORPUS, "--vocab-size", "300", "-o", str(out)).exit_code == 1
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 def test_train_unigram_vocab_too_small(tmp_path: Path) -> None:
