@@ -14,6 +14,8 @@ init`` mini BERT, L4/H256, with its MLM head), same steps, batch, block length a
   jbert-bf16 ``jbert pretrain --precision bf16`` (whole-word): only where bf16 is native (a GPU, or
              a CPU with AVX512-BF16 / AMX); bf16 against the reference's fp32, reported beside
              the fp32 ratio
+  reference-bf16  the recipe with run_mlm.py's ``--bf16`` (Trainer autocast), same condition: the
+             like-for-like partner of jbert-bf16
 
 Each side runs in its own fresh Python process and pays its own start-up; the corpus caches of
 both are cleared before each run, so tokenizing is timed too. Prints wall time, training tokens/s,
@@ -39,9 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 CORPUS = sorted((C.REPO / "data" / "pretrain").glob("*.txt"))
-SIDES = ("reference", "jbert", "jbert-wwm", "jbert-bf16")
+SIDES = ("reference", "jbert", "jbert-wwm", "jbert-bf16", "reference-bf16")
 # jbert-bf16: whole-word masking with --precision bf16, run only on a GPU or a CPU with native bf16
-# (AVX512-BF16 / AMX); against the reference in fp32, so it is reported beside the fp32 ratio, not instead
+# (AVX512-BF16 / AMX); against the reference in fp32, so it is reported beside the fp32 ratio, not instead.
+# reference-bf16: the same recipe with run_mlm.py's --bf16 (Trainer autocast), the like-for-like bf16 pair
 HOLD_OUT_EVERY = 50  # every 50th line of the corpus is held out (both sides score the same text)
 
 
@@ -77,7 +80,7 @@ def reference_child(spec: dict[str, Any]) -> dict[str, Any]:
                              per_device_train_batch_size=spec["batch_size"], per_device_eval_batch_size=64,
                              learning_rate=spec["lr"], warmup_steps=0.06, weight_decay=0.01, seed=spec["seed"],
                              logging_steps=50, save_strategy="no", report_to="none", use_cpu=spec["device"] == "cpu",
-                             disable_tqdm=True)
+                             disable_tqdm=True, bf16=spec.get("bf16", False))
     trainer = Trainer(model=model, args=args, train_dataset=lm["train"], eval_dataset=lm["validation"],
                       data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15),
                       processing_class=tokenizer)
@@ -135,6 +138,7 @@ def run_side(side: str, paths: dict[str, Path], args: argparse.Namespace) -> dic
                   "accuracy": metrics["final"]["accuracy"], "train_blocks": metrics["corpus"]["train_blocks"]}
     else:
         spec = {**{k: v for k, v in vars(args).items() if k != "workdir"}, "model_dir": str(paths["model"]),
+                "bf16": side == "reference-bf16",
                 "train": str(paths["train"]), "valid": str(paths["valid"]), "output_dir": str(out),
                 "cache_dir": str(out / "cache")}
         spec_path, result_path = paths["work"] / "reference-spec.json", paths["work"] / "reference-result.json"
@@ -175,6 +179,9 @@ def print_report(summary: dict[str, Any]) -> None:
             ["peak RSS MiB", *(s["peak_rss_mib"] for s in sides.values())],
             ["speed-up vs reference", *(summary["speedup"].get(k) for k in sides)]]
     print(C.table(rows, ["", *sides]))
+    if "jbert-bf16" in sides and "reference-bf16" in sides:  # the like-for-like bf16 pair
+        print(f"jbert-bf16 vs reference-bf16 (both bf16): "
+              f"{C.fmt(sides['reference-bf16']['wall'] / sides['jbert-bf16']['wall'])}x end to end")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         args.steps = 20
     paths = prepare(args)
     ceiling = C.ensure_ceiling(args.device)
-    sides = [s for s in args.sides.split(",") if s != "jbert-bf16" or _has_bf16(args.device)]
+    sides = [s for s in args.sides.split(",") if not s.endswith("-bf16") or _has_bf16(args.device)]
     if len(sides) < len(args.sides.split(",")):
-        print("jbert-bf16 skipped: this CPU has no native bf16 (AVX512-BF16 / AMX)")
+        print("bf16 sides skipped: this CPU has no native bf16 (AVX512-BF16 / AMX)")
     results = {side: run_side(side, paths, args) for side in sides}
     summary = summarise(results, paths, args, ceiling)
     print_report(summary)
