@@ -85,3 +85,21 @@ def test_tokenized_once_then_read_from_the_cache(tiny_model_dir, tmp_path):
     corpus.write_text("別の文。\n", encoding="utf-8")  # a changed file is tokenized again
     changed = pack(tokenize(load_documents([str(corpus)], None, "auto", cache), str(tiny_model_dir), None), 16, CLS, SEP, None)
     assert changed["input_ids"] != first["input_ids"]
+
+
+def test_a_document_is_tokenized_line_by_line(tiny_model_dir):
+    """BERT's create_pretraining_data reads one sentence a line: a document's tokens are its lines' tokens,
+    in order, and MeCab never sees a whole document as one sentence."""
+    from jbert.pretraining.corpus import _tokenize_batch, tokenizer_for
+
+    lines = ["東京に行く。", "京都で寺を見た。", "また来たい。"]
+    out = _tokenize_batch({"text": ["\n".join(lines), "  \n", "単独の行"]}, str(tiny_model_dir))
+    tok = tokenizer_for(str(tiny_model_dir))
+    each = tok(lines, add_special_tokens=False)["input_ids"]
+    assert out["input_ids"][0] == [i for ids in each for i in ids]
+    assert out["input_ids"][1] == [] and out["word_starts"][1] == []  # whitespace only: no tokens
+    assert out["input_ids"][2] == tok("単独の行", add_special_tokens=False)["input_ids"]
+    # every line starts a word
+    starts = out["word_starts"][0]
+    firsts = [sum(map(len, each[:k])) for k in range(len(each))]
+    assert all(starts[k] == 1 for k in firsts) and len(starts) == len(out["input_ids"][0])
