@@ -84,4 +84,16 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            _promote_young_objects()
             gc.enable()
+
+
+def _promote_young_objects() -> None:
+    """Move the objects made during the call (the output lists and offset tuples: hundreds of thousands on a
+    JGLUE-sized batch, none in a cycle) to the oldest generation, so the young-generation collection that
+    would run at the next allocation does not scan them all at once (a sixth of such a call's time, measured).
+    ``freeze`` + ``unfreeze`` only splices the generations' lists; full collections still see every object.
+    Skipped when the program froze objects itself (``unfreeze`` would release its freeze)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
