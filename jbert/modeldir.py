@@ -139,7 +139,7 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
 
 def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     """Everything to run a fine-tuned model: spec, head, tokenizer, model (eval mode, on ``device``)."""
-    from jbert.inference.core import resolve_device
+    from jbert.inference.core import resolve_device, runs_on_numpy
 
     path = Path(path)
     config, spec, labels, fingerprint = read_finetuned_config(path)
@@ -153,8 +153,7 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     # the inputs the architecture takes: an export records them, else config.json (also for old directories)
     align_tokenizer(tokenizer, getattr(model, "model_inputs", None) or read_model_inputs(str(path)))
     # an ONNX Runtime model runs on the CPU without torch; its .to() warns about any other device
-    numpy_model = getattr(model, "tensor_type", "pt") == "np"
-    model.to(device or "cpu" if numpy_model else resolve_device(device)).eval()
+    model.to((device or "cpu") if runs_on_numpy(model) else resolve_device(device)).eval()
     return Finetuned(path, config, spec, labels, head, tokenizer, model, encode_options(config, train=False))
 
 

@@ -27,6 +27,12 @@ PAD_VALUE = -100  # what decode expects in the padded tail of per-token outputs 
 _NOT_OUTPUTS = ("loss", "hidden_states", "attentions")
 
 
+def runs_on_numpy(model: Any) -> bool:
+    """A model that takes and returns numpy arrays (an ONNX Runtime export: ``tensor_type = "np"``); it
+    runs on the CPU and needs no torch."""
+    return getattr(model, "tensor_type", "pt") == "np"
+
+
 def resolve_device(device: str | None) -> str:
     """``None``/``auto``: the CUDA GPU when there is one, else CPU. A GPU that is not there is an error."""
     if device == "cpu":
@@ -69,7 +75,7 @@ class Predictor:
         options = replace(options, max_length=clamp_max_length(options.max_length, takes, "--max-length"))
         self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, batch_size
         # A model that runs on numpy arrays (ONNX Runtime) gets them: no torch in that process.
-        self.numpy = getattr(model, "tensor_type", "pt") == "np"
+        self.numpy = runs_on_numpy(model)
         self.device = "cpu" if self.numpy else resolve_device(device)
         self.dtype = None if self.numpy else autocast_dtype(resolve_precision(precision, self.device.split(":")[0]))
         self.model = model.to(self.device).eval()

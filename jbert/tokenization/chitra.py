@@ -30,7 +30,7 @@ import numpy as np
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization.normalize import normalize_with_alignment
 from jbert.tokenization.segmenters import WORD_SEGMENTERS, Words, WordSegmenter
-from jbert.tokenization.sudachi import _INSTALL, _version
+from jbert.tokenization.sudachi import _version, build_sudachi
 
 CLASSES = ("BertSudachipyTokenizer", "ElectraSudachipyTokenizer")
 SUDACHIPY_KWARGS = ("split_mode", "config_path", "resource_dir", "dict_type")
@@ -111,22 +111,8 @@ class SudachitraSegmenter(WordSegmenter):
         return self._sudachi
 
     def _build(self) -> Any:
-        try:
-            from sudachipy import Dictionary, SplitMode
-        except ImportError as err:
-            raise TokenizerLoadError(f"chiTra's tokenizer needs sudachipy, which is not installed ({_INSTALL})") from err
-        mode = str(self.option("split_mode")).upper()
-        if mode not in ("A", "B", "C"):
-            raise TokenizerLoadError(f"sudachipy_kwargs: split_mode {mode!r} is invalid; use A, B or C")
-        dict_type = self.option("dict_type")
-        try:
-            dictionary = Dictionary(config_path=self.option("config_path"), resource_dir=self.option("resource_dir"),
-                                    dict=dict_type)
-        except Exception as err:  # sudachipy raises plain Exceptions for a missing dictionary package
-            raise TokenizerLoadError(f"Sudachi could not load the {dict_type!r} dictionary "
-                                     f"({str(err).splitlines()[0] if str(err) else err}; "
-                                     f"pip install sudachidict_{dict_type})") from err
-        return dictionary.create(getattr(SplitMode, mode))
+        return build_sudachi("chiTra's tokenizer", "sudachipy_kwargs: split_mode", str(self.option("split_mode")).upper(),
+                             self.option("dict_type"), self.option("config_path"), self.option("resource_dir"))
 
     def check(self) -> None:
         _ = self.sudachi

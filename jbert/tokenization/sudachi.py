@@ -28,6 +28,28 @@ def _version(package: str) -> str | None:
         return None
 
 
+def build_sudachi(needed_by: str, mode_setting: str, mode: str, dict_type: str, config_path: str | None,
+                  resource_dir: str | None, projection: str | None = None) -> Any:
+    """A sudachipy tokenizer as transformers' (and sudachitra's) ``Dictionary(...).create(mode)`` builds it,
+    or a one-line TokenizerLoadError: sudachipy missing (``needed_by`` needs it), a split mode other than
+    A/B/C (named as ``mode_setting``), a dictionary package missing."""
+    try:
+        from sudachipy import dictionary, tokenizer
+    except ImportError as err:
+        raise TokenizerLoadError(f"{needed_by} needs sudachipy, which is not installed ({_INSTALL})") from err
+    if mode not in ("A", "B", "C"):
+        raise TokenizerLoadError(f"{mode_setting} {mode!r} is invalid; use A, B or C")
+    try:
+        sudachi_dictionary = dictionary.Dictionary(config_path=config_path, resource_dir=resource_dir, dict=dict_type)
+    except Exception as err:  # sudachipy raises plain Exceptions for a missing dictionary package
+        raise TokenizerLoadError(
+            f"Sudachi could not load the {dict_type!r} dictionary ({str(err).splitlines()[0] if str(err) else err}; "
+            f"pip install sudachidict_{dict_type})") from err
+    with warnings.catch_warnings():  # create() is what transformers calls; newer sudachipy deprecates it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return sudachi_dictionary.create(getattr(tokenizer.Tokenizer.SplitMode, mode), projection=projection)
+
+
 @WORD_SEGMENTERS.register("sudachi")
 class SudachiSegmenter(WordSegmenter):
     """Sudachi surfaces (and spans) of normalised text; `trim_whitespace` as transformers applies it."""
@@ -47,27 +69,10 @@ class SudachiSegmenter(WordSegmenter):
         return self._sudachi
 
     def _build(self) -> Any:
-        try:
-            from sudachipy import dictionary, tokenizer
-        except ImportError as err:
-            raise TokenizerLoadError(f"word_tokenizer_type 'sudachi' needs sudachipy, which is not installed "
-                                     f"({_INSTALL})") from err
-        mode = self.option("sudachi_split_mode")
-        if mode not in ("A", "B", "C"):
-            raise TokenizerLoadError(f"sudachi_kwargs: sudachi_split_mode {mode!r} is invalid; use A, B or C")
-        dict_type = self.option("sudachi_dict_type")
-        try:
-            sudachi_dictionary = dictionary.Dictionary(config_path=self.option("sudachi_config_path"),
-                                                       resource_dir=self.option("sudachi_resource_dir"),
-                                                       dict=dict_type)
-        except Exception as err:  # sudachipy raises plain Exceptions for a missing dictionary package
-            raise TokenizerLoadError(
-                f"Sudachi could not load the {dict_type!r} dictionary ({str(err).splitlines()[0] if str(err) else err}; "
-                f"pip install sudachidict_{dict_type})") from err
-        with warnings.catch_warnings():  # create() is what transformers calls; newer sudachipy deprecates it
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return sudachi_dictionary.create(getattr(tokenizer.Tokenizer.SplitMode, mode),
-                                             projection=self.option("sudachi_projection"))
+        return build_sudachi("word_tokenizer_type 'sudachi'", "sudachi_kwargs: sudachi_split_mode",
+                             self.option("sudachi_split_mode"), self.option("sudachi_dict_type"),
+                             self.option("sudachi_config_path"), self.option("sudachi_resource_dir"),
+                             self.option("sudachi_projection"))
 
     def check(self) -> None:
         _ = self.sudachi
