@@ -53,9 +53,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
                                                                              "--max-length")))
     with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
-    from transformers import AutoModelForMaskedLM
-
-    model = load_model(AutoModelForMaskedLM.from_pretrained, cfg.model, cfg.training.seed, run.inputs)
+    model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)
     use_sparse_head(model)
     collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word",
                            seed=cfg.training.seed, position_ids=run.inputs.position_ids)
@@ -106,6 +104,20 @@ def _check_masked_lm(name_or_path: str, model_type: str) -> None:
     if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
         raise ConfigError(f"{name_or_path} is a {model_type or 'model of unknown type'} model, which has no masked-LM "
                           "head in transformers (AutoModelForMaskedLM): it cannot pre-train with jbert pretrain")
+
+
+def _masked_lm(name_or_path: str, **kwargs: Any) -> Any:
+    """``AutoModelForMaskedLM``, with a warning when the checkpoint has no trained head for it (an
+    ELECTRA discriminator has none: its generator head starts from random weights)."""
+    from transformers import AutoModelForMaskedLM
+
+    model, info = AutoModelForMaskedLM.from_pretrained(name_or_path, output_loading_info=True, **kwargs)
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        logger.warning("%s has no trained masked-LM head for %s: %d weights start from random (%s ...); "
+                       "its first steps train the head more than the encoder", name_or_path, type(model).__name__,
+                       len(missing), ", ".join(missing[:2]))
+    return model
 
 
 def _check_tokenizer(tokenizer: Any, cfg: PretrainConfig) -> None:

@@ -10,6 +10,7 @@ Every family runs by default: a pre-training run of 2 steps is about a second of
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -50,16 +51,24 @@ def pretrain(corpus: Path, model: Path, out: Path, *extra: str):
 
 @pytest.fixture(scope="module")
 def pretrained(hub_dir, corpus, tmp_path_factory):
-    """``pretrained("rinna-roberta")`` -> that family's pre-trained output directory (once per module)."""
-    done: dict[str, Path] = {}
+    """``pretrained("rinna-roberta")`` -> that family's pre-trained output directory and the warnings
+    jbert logged on the way (once per module)."""
+    done: dict[str, tuple[Path, str]] = {}
 
-    def get(family: str) -> Path:
+    def get(family: str) -> tuple[Path, str]:
         if family not in done:
             out = tmp_path_factory.mktemp(f"pretrained-{family}") / "out"
             masking = "token" if family in UNSPACED else "whole-word"
-            result = pretrain(corpus, hub_dir(family), out, "--masking", masking)
+            warnings, handler = io.StringIO(), logging.StreamHandler()
+            handler.setStream(warnings)
+            handler.setLevel(logging.WARNING)
+            logging.getLogger("jbert").addHandler(handler)
+            try:
+                result = pretrain(corpus, hub_dir(family), out, "--masking", masking)
+            finally:
+                logging.getLogger("jbert").removeHandler(handler)
             assert result.exit_code == 0, result.output
-            done[family] = out
+            done[family] = out, warnings.getvalue()
         return done[family]
 
     return get
@@ -71,7 +80,9 @@ def test_pretrained_output_loads_in_plain_transformers(family, hub_dir, pretrain
 
     from jbert.tokenization import load_tokenizer
 
-    hub, out = hub_dir(family), pretrained(family)
+    hub, (out, warnings) = hub_dir(family), pretrained(family)
+    assert ("whole-word masking would mask" in warnings) is False, warnings  # words fit the masking chosen
+    assert ("has no trained masked-LM head" in warnings) == (family == "electra"), warnings  # a discriminator
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["final"]
     assert {"mlm_loss", "perplexity", "accuracy"} <= set(metrics)
     assert all(math.isfinite(v) for v in metrics.values()), metrics
@@ -101,10 +112,21 @@ def test_whole_word_masking_on_unspaced_sentencepiece_warns(hub_dir, corpus, tmp
     assert "whole-word masking would mask whole sentences; use --masking token" in caplog.text
 
 
+def test_max_length_is_clamped_to_the_position_table(hub_dir, corpus, tmp_path, caplog):
+    """nlp-waseda/roberta-base-japanese: 512 positions, pad id 0 -> 511 tokens, not an index error mid-run."""
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING, logger="jbert.model_inputs"):
+        result = pretrain(corpus, hub_dir("roberta-spm"), out, "--masking", "token", "--max-length", "1024")
+    assert result.exit_code == 0, result.output
+    assert "--max-length 1024 is longer" in caplog.text and "using 511" in caplog.text
+    saved = yaml.safe_load((out / "jbert_pretrain.yaml").read_text(encoding="utf-8"))
+    assert saved["encoding"]["max_length"] == saved["corpus_stats"]["max_length"] == 511
+
+
 def test_finetune_starts_from_the_output_and_keeps_positions_from_zero(pretrained, tmp_path):
     from jbert.modeldir import CONFIG_FILE
 
-    run = run_jbert(pretrained("rinna-roberta"), "pair-classification", tmp_path)
+    run = run_jbert(pretrained("rinna-roberta")[0], "pair-classification", tmp_path)
     assert run.result.metrics and all(math.isfinite(v) for v in run.result.metrics.values())
     saved = yaml.safe_load((run.model / CONFIG_FILE).read_text(encoding="utf-8"))
     assert saved["model"]["position_ids"] == "from_zero"
@@ -118,7 +140,7 @@ def test_fill_mask_scores_with_positions_from_zero(pretrained):
 
     from jbert import api
 
-    out, text = pretrained("rinna-roberta"), "東京は日本の[MASK]です。"
+    out, text = pretrained("rinna-roberta")[0], "東京は日本の[MASK]です。"
     fillers = api.fill_mask(out, text, top_k=3)
     tokenizer, model = AutoTokenizer.from_pretrained(out), AutoModelForMaskedLM.from_pretrained(out).eval()
     enc = tokenizer(text, return_tensors="pt")
@@ -132,6 +154,21 @@ def test_fill_mask_scores_with_positions_from_zero(pretrained):
     # transformers' own positions (what the pipeline would use) score otherwise: the check bites
     assert default.softmax(-1)[ids].tolist() != pytest.approx(scores.tolist(), rel=1e-4)
     assert all(f.sequence.startswith("東京は日本の") for f in fillers[0])
+
+
+@pytest.mark.parametrize("family", ["bert-v3", "xlm-roberta"])
+def test_fill_mask_agrees_with_the_pipeline_where_positions_are_transformers_own(family, pretrained):
+    from transformers import AutoTokenizer, pipeline
+
+    from jbert import api
+
+    out = pretrained(family)[0]
+    mask = AutoTokenizer.from_pretrained(out).mask_token
+    text = f"東北大学で{mask}の研究をしています。"
+    expected = pipeline("fill-mask", model=str(out), device="cpu")(text, top_k=4)
+    got = api.fill_mask(out, text, top_k=4)[0]
+    assert [f.token for f in got] == [r["token_str"] for r in expected]
+    assert [f.score for f in got] == pytest.approx([r["score"] for r in expected], rel=1e-5)
 
 
 def _no_mask_token(hub: Path) -> None:
