@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jbert.errors import ConfigError
 
@@ -16,31 +17,49 @@ class Filler:
 
 
 def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Filler]]:
-    """One list of ``top_k`` fillers per mask token in ``text``, best first (transformers' fill-mask
-    pipeline on jbert's fast tokenizer)."""
-    from transformers import AutoModelForMaskedLM, pipeline
+    """One list of ``top_k`` fillers per mask token in ``text``, best first: the softmax over the
+    vocabulary at each mask, as transformers' fill-mask pipeline scores it, but with every input the
+    model takes. The pipeline cannot pass ``position_ids``, so for a model pre-trained with positions
+    counted from 0 (rinna's RoBERTa, ``jbert.model_inputs``) it would score with the wrong positions."""
+    import torch
 
-    from jbert.modeling import quiet_weight_saving
+    from jbert.model_inputs import align_tokenizer, read_model_inputs
     from jbert.tokenization import load_tokenizer
 
     if not Path(model_dir).is_dir():
         raise ConfigError(f"model directory not found: {model_dir}")
-    tokenizer = load_tokenizer(model_dir)
-    if tokenizer.mask_token is None or tokenizer.mask_token not in text:
-        raise ConfigError(f"the text has no {tokenizer.mask_token or '[MASK]'} to fill, e.g. "
-                          f"\"東北大学で{tokenizer.mask_token or '[MASK]'}の研究をしています。\"")
-    try:
-        with quiet_weight_saving():
-            model = AutoModelForMaskedLM.from_pretrained(str(model_dir))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot load a masked-LM model from {model_dir}: {str(exc).splitlines()[0]}") from exc
-    fill = pipeline("fill-mask", model=model, tokenizer=tokenizer, device="cpu", top_k=top_k)
-    results = fill(text)
-    per_mask = results if results and isinstance(results[0], list) else [results]
+    inputs = read_model_inputs(str(model_dir), "auto")  # auto: what config.json records, or rinna's shape
+    tokenizer = align_tokenizer(load_tokenizer(model_dir), inputs)
+    mask = tokenizer.mask_token
+    if mask is None or mask not in text:
+        raise ConfigError(f"the text has no {mask or '[MASK]'} to fill, e.g. \"東北大学で{mask or '[MASK]'}の研究をしています。\"")
+    model = _masked_lm(model_dir)
+    batch = tokenizer(text, return_tensors="pt", truncation=True, max_length=inputs.max_length or 512)
+    if inputs.position_ids:
+        batch["position_ids"] = torch.arange(batch["input_ids"].shape[1])[None]  # as model_inputs.position_ids
+    at = torch.nonzero(batch["input_ids"][0] == tokenizer.mask_token_id).squeeze(-1)  # [masks]
+    if len(at) == 0:
+        raise ConfigError(f"every {mask} of the text lies past the {inputs.max_length} tokens the model reads")
+    with torch.inference_mode():
+        probs = model(**batch).logits[0, at].float().softmax(-1)  # [masks, vocab]
+    scores, ids = probs.topk(min(top_k, probs.shape[-1]))
     # the pipeline's "sequence" is a decode of the ids: spaces between Japanese words, NFKC text;
     # the user's own text with the filler in place reads better
-    return [[Filler(r["token_str"], float(r["score"]), _put(text, tokenizer.mask_token, n, r["token_str"]))
-             for r in mask] for n, mask in enumerate(per_mask)]
+    return [[Filler(tokenizer.decode([i]), s, _put(text, mask, n, tokenizer.decode([i])))
+             for s, i in zip(row_scores, row_ids, strict=True)]
+            for n, (row_scores, row_ids) in enumerate(zip(scores.tolist(), ids.tolist(), strict=True))]
+
+
+def _masked_lm(model_dir: str | Path) -> Any:
+    from transformers import AutoModelForMaskedLM
+
+    from jbert.modeling import quiet_weight_saving
+
+    try:
+        with quiet_weight_saving():
+            return AutoModelForMaskedLM.from_pretrained(str(model_dir)).eval()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot load a masked-LM model from {model_dir}: {str(exc).splitlines()[0]}") from exc
 
 
 def _put(text: str, mask: str, n: int, filler: str) -> str:

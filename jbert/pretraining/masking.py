@@ -75,11 +75,13 @@ class MlmCollator:
     seeded by (seed, epoch, the blocks' ``index``): not from the global RNG, whose state at a
     checkpoint is off by the batch the data loader has already fetched ahead, so a resumed run would
     mask differently. Features that already carry ``labels`` (the held-out set, masked once with a
-    fixed seed) are only padded. ``MaskEpoch`` keeps ``epoch`` current."""
+    fixed seed) are only padded. ``MaskEpoch`` keeps ``epoch`` current. ``position_ids``: add
+    ``0 .. width-1`` per row (a model pre-trained with positions from 0: ``jbert.model_inputs``)."""
 
     def __init__(self, tokenizer: Any, probability: float = 0.15, whole_word: bool = True,
-                 pad_to_multiple_of: int | None = None, seed: int = 0):
+                 pad_to_multiple_of: int | None = None, seed: int = 0, position_ids: bool = False):
         self.seed, self.epoch = seed, 0
+        self.position_ids = position_ids
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.mask_id, self.vocab_size = tokenizer.mask_token_id, len(tokenizer)
         self.probability, self.whole_word = probability, whole_word
@@ -98,8 +100,10 @@ class MlmCollator:
             ids, labels = mask_tokens(ids, starts, probability=self.probability, whole_word=self.whole_word,
                                       mask_id=self.mask_id, vocab_size=self.vocab_size,
                                       generator=self._generator([f.get("index", -1) for f in features]))
-        return {"input_ids": ids, "attention_mask": attention, "labels": labels}
-
+        batch = {"input_ids": ids, "attention_mask": attention, "labels": labels}
+        if self.position_ids:
+            batch["position_ids"] = torch.arange(width).expand_as(ids).contiguous()  # as model_inputs.position_ids
+        return batch
 
     def _generator(self, indices: list[int]) -> torch.Generator:
         key = np.array([self.seed, self.epoch, *indices], dtype=np.int64).tobytes()

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import yaml
 from jbert import __version__
 from jbert.config import with_recipe
 from jbert.errors import ConfigError
+from jbert.model_inputs import clamp_max_length
 from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
@@ -41,19 +43,20 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     cfg = with_recipe(cfg, RECIPE)
     has_eval = bool(cfg.corpus.valid) or cfg.corpus.valid_fraction > 0
     run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
-                    marker=PRETRAIN_FILE)
+                    marker=PRETRAIN_FILE, positions=cfg.model.position_ids)
+    _check_masked_lm(cfg.model.name_or_path, run.inputs.model_type)
     _check_tokenizer(run.tokenizer, cfg)
-    if run.inputs.position_ids:
-        raise ConfigError(f"{cfg.model.name_or_path} was pre-trained with position ids counted from 0 (rinna's "
-                          "japanese-roberta), which jbert pretrain does not feed yet; fine-tune it with jbert finetune")
+    # positions as resolved (rinna's RoBERTa: from 0): recorded in jbert_pretrain.yaml and, through
+    # load_model, as jbert_position_ids in config.json, so finetune/eval/predict on the output feed them too
+    cfg = replace(cfg, model=replace(cfg.model, position_ids=run.inputs.positions),
+                  encoding=replace(cfg.encoding, max_length=clamp_max_length(cfg.encoding.max_length, run.inputs,
+                                                                             "--max-length")))
     with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
-    from transformers import AutoModelForMaskedLM
-
-    model = load_model(AutoModelForMaskedLM.from_pretrained, cfg.model, cfg.training.seed)
+    model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)
     use_sparse_head(model)
     collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word",
-                           seed=cfg.training.seed)
+                           seed=cfg.training.seed, position_ids=run.inputs.position_ids)
     result = fit(model, collator, IndexedBlocks(train), valid, callbacks=[MaskEpoch(collator)], training=cfg.training, output_dir=run.out,
                  metrics_fn=mlm_metrics if valid is not None else None, primary_metric="mlm_loss" if valid else None,
                  args=run.args, fixed_length=True, preprocess_logits=masked_counts)
@@ -93,6 +96,30 @@ def _check_required(cfg: PretrainConfig) -> None:
         raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert pretrain corpus.txt --model DIR --output DIR`")
 
 
+def _check_masked_lm(name_or_path: str, model_type: str) -> None:
+    """Before the corpus is tokenized: an architecture transformers has no masked-LM head for cannot
+    pre-train here (loading it would fail only after the corpus stage)."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+        raise ConfigError(f"{name_or_path} is a {model_type or 'model of unknown type'} model, which has no masked-LM "
+                          "head in transformers (AutoModelForMaskedLM): it cannot pre-train with jbert pretrain")
+
+
+def _masked_lm(name_or_path: str, **kwargs: Any) -> Any:
+    """``AutoModelForMaskedLM``, with a warning when the checkpoint has no trained head for it (an
+    ELECTRA discriminator has none: its generator head starts from random weights)."""
+    from transformers import AutoModelForMaskedLM
+
+    model, info = AutoModelForMaskedLM.from_pretrained(name_or_path, output_loading_info=True, **kwargs)
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        logger.warning("%s has no trained masked-LM head for %s: %d weights start from random (%s ...); "
+                       "its first steps train the head more than the encoder", name_or_path, type(model).__name__,
+                       len(missing), ", ".join(missing[:2]))
+    return model
+
+
 def _check_tokenizer(tokenizer: Any, cfg: PretrainConfig) -> None:
     if tokenizer.mask_token_id is None:
         raise ConfigError(f"the tokenizer of {cfg.model.name_or_path} has no mask token: it cannot pre-train a masked LM")
@@ -112,10 +139,23 @@ def build_blocks(cfg: PretrainConfig, run: Run) -> tuple[Any, Any, dict[str, int
             fn_kwargs={"seed": cfg.training.seed, "probability": cfg.mlm.probability,
                        "whole_word": cfg.mlm.masking == "whole-word", "mask_id": tok.mask_token_id,
                        "vocab_size": len(tok)})
+    if cfg.mlm.masking == "whole-word":
+        _warn_long_words(train, cfg.model.name_or_path)
     stats = {"documents": len(docs), "train_blocks": len(train), "valid_blocks": len(valid) if valid else 0,
              "max_length": length}
     logger.info("corpus: %s", stats)
     return train, valid, stats
+
+
+def _warn_long_words(blocks: Any, model: str, sample: int = 64, limit: float = 8.0) -> None:
+    """Words come from the tokenizer's word_ids(): a SentencePiece tokenizer splits words at spaces only,
+    so on unspaced Japanese a whole line is one "word" and whole-word masking masks whole lines."""
+    starts = [s for row in blocks.select(range(min(sample, len(blocks))))["word_starts"] for s in row]
+    words, tokens = starts.count(1), sum(s >= 0 for s in starts)
+    if words and tokens / words > limit:
+        logger.warning("the tokenizer of %s gives words of %.0f tokens on average (SentencePiece splits at spaces "
+                       "only, and Japanese has none): whole-word masking would mask whole sentences; "
+                       "use --masking token", model, tokens / words)
 
 
 def _tokenized_documents(cfg: PretrainConfig, tokenizer: Any) -> tuple[Any, Any]:

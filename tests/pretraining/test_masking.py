@@ -95,3 +95,13 @@ def test_collator_pads_and_keeps_premasked_features():
     assert batch["labels"][1, 3] == -100 and (batch["labels"] != -100).sum() >= 2  # one word a row at least
     fixed = collate([{"input_ids": [2, 4, 3], "labels": [-100, 10, -100]}])
     assert fixed["input_ids"].tolist() == [[2, 4, 3]] and fixed["labels"].tolist() == [[-100, 10, -100]]
+
+
+def test_collator_writes_positions_from_zero_when_the_model_takes_them():
+    """rinna's RoBERTa: 0 .. width-1 in every row, in training batches and in the held-out ones."""
+    rows = [{"input_ids": [2, 10, 11, 3], "word_starts": [-1, 1, 0, -1]}, {"input_ids": [2, 12, 3], "word_starts": [-1, 1, -1]}]
+    assert "position_ids" not in MlmCollator(_Tok(), 0.15)(rows)
+    collate = MlmCollator(_Tok(), 0.15, position_ids=True)
+    assert collate(rows)["position_ids"].tolist() == [[0, 1, 2, 3], [0, 1, 2, 3]]
+    held_out = collate([{"input_ids": [2, 4, 3], "labels": [-100, 10, -100]}])
+    assert held_out["position_ids"].tolist() == [[0, 1, 2]] and held_out["position_ids"].dtype == torch.long
