@@ -28,7 +28,7 @@ from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
-from jbert.pretraining.sparse_head import use_sparse_head
+from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
@@ -54,12 +54,12 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
     model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)
-    use_sparse_head(model)
+    sparse = use_sparse_head(model)  # its eval outputs are already the held-out counts
     collator = MlmCollator(run.tokenizer, cfg.mlm.probability, whole_word=cfg.mlm.masking == "whole-word",
                            seed=cfg.training.seed, position_ids=run.inputs.position_ids)
     result = fit(model, collator, IndexedBlocks(train), valid, callbacks=[MaskEpoch(collator)], training=cfg.training, output_dir=run.out,
                  metrics_fn=mlm_metrics if valid is not None else None, primary_metric="mlm_loss" if valid else None,
-                 args=run.args, fixed_length=True, preprocess_logits=masked_counts)
+                 args=run.args, fixed_length=True, preprocess_logits=None if sparse else masked_counts)
 
     def save(out: Path) -> None:
         save_model_files(out, model, run.tokenizer, result.state_dict, marker=PRETRAIN_FILE)
@@ -179,16 +179,11 @@ def _tokenized_documents(cfg: PretrainConfig, tokenizer: Any) -> tuple[Any, Any]
 
 
 def masked_counts(logits: Any, labels: Any) -> Any:
-    """Per row [summed cross-entropy, correct, masked tokens] over the masked positions: what the
-    held-out metrics need, instead of ``[batch, seq, vocab]`` logits."""
-    import torch
-
+    """Per row [summed cross-entropy, correct, masked tokens] over the masked positions of dense
+    ``[batch, seq, vocab]`` logits (a model without a sparse head): what the held-out metrics need."""
     logits = logits[0] if isinstance(logits, (tuple, list)) else logits
     masked = labels != -100
-    loss = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels, reduction="none",
-                                             ignore_index=-100)
-    correct = (logits.argmax(-1) == labels) & masked
-    return torch.stack([loss.sum(1), correct.sum(1).float(), masked.sum(1).float()], dim=1)
+    return masked_row_counts(logits[masked], labels[masked], masked.nonzero()[:, 0], labels.shape[0])
 
 
 def mlm_metrics(counts: Any) -> dict[str, float]:

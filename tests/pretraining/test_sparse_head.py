@@ -78,8 +78,23 @@ def test_same_loss_and_gradients_as_the_dense_head(name):
         assert (a.grad is None) == (b.grad is None), param
         if a.grad is not None:
             assert torch.allclose(a.grad, b.grad, atol=1e-6), param
-    sparse.eval()  # evaluation keeps the full logits (metrics need them)
-    assert sparse(**batch).logits.shape == (3, 12, VOCAB)
+    _check_eval_counts(dense, sparse, batch)
+
+
+def _check_eval_counts(dense, sparse, batch):
+    """In eval mode the sparse head gives the held-out counts the dense logits give, and the same loss."""
+    from jbert.pretraining.run import masked_counts
+
+    dense.sparse_prediction = False  # the reference: full [batch, seq, vocab] logits (ModernBERT's own is on)
+    dense.eval()
+    sparse.eval()
+    with torch.no_grad():
+        full, counts = dense(**batch), sparse(**batch)
+    labels = batch["labels"]
+    assert full.logits.shape == (3, 12, VOCAB) and counts.logits.shape == (3, 3)
+    assert torch.allclose(counts.logits, masked_counts(full.logits, labels), atol=1e-4)
+    assert torch.equal(counts.logits[:, 2], (labels != -100).sum(1).float())
+    assert abs(counts.loss.item() - full.loss.item()) < 1e-5
 
 
 def test_position_ids_reach_the_encoder():
