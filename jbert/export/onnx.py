@@ -56,6 +56,10 @@ def export_onnx(model: Any, batch: Mapping[str, Any], output_names: Sequence[str
     import torch
     from torch.export import Dim
 
+    # The predictor records the batch under torch.inference_mode(); tracing such tensors fails in the
+    # exporter's preferred non-strict capture, which then falls back to the slower dynamo (strict) one.
+    # A clone made here, outside inference mode, is a normal tensor.
+    batch = {k: v.clone() for k, v in batch.items()}
     names = list(batch)
     wrapped = _graph_module(model, names, output_names)
     # Dim.AUTO: batch, choices and sequence length stay symbolic wherever the model lets them.

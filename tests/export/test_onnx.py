@@ -34,3 +34,28 @@ def test_graph_without_token_type_ids_ignores_them(tmp_path):
     assert np.allclose(got["logits"], want.numpy(), atol=1e-5)
     with pytest.raises(ConfigError, match="needs input"):
         onnx(input_ids=ids2)
+
+
+def test_batch_recorded_in_inference_mode_is_traced_without_the_strict_fallback(tmp_path, monkeypatch):
+    """The predictor records its batch under ``torch.inference_mode()``; traced as is, torch.onnx's
+    preferred non-strict capture fails on it and the exporter retries with the slower dynamo one."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from jbert.export.onnx import export_onnx
+
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32)
+    model = BertForSequenceClassification(config).eval()
+    with torch.inference_mode():
+        ids = torch.randint(5, 50, (2, 7))
+        batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    captures, export = [], torch.export.export
+
+    def recording(*args, **kwargs):
+        captures.append(kwargs.get("strict"))
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(torch.export, "export", recording)
+    export_onnx(model, batch, ["logits"], tmp_path / "m.onnx")
+    assert captures == [False]  # one capture, non-strict, and it succeeded
