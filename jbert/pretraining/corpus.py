@@ -5,8 +5,9 @@
           -> blocks    [CLS] doc [SEP] doc [SEP] ...       (map: packed to max_length, no padding)
 
 ``word_starts`` marks each token: 1 starts a word, 0 continues one, -1 is a special token (never
-masked). Words are the fast tokenizer's ``word_ids()``: MeCab words for MeCab models (Tohoku
-whole-word masking), ``▁``-started piece runs for SentencePiece (Metaspace) models.
+masked). Words are the tokenizer's own (``word_ids()``: MeCab, Sudachi or Juman++ words, the Tohoku
+whole-word masking) where it segments Japanese into words, else MeCab words over the tokens' offsets
+(SentencePiece and BPE models, which split at spaces only: ``jbert.pretraining.words``).
 Every step has an explicit fingerprint (file sizes and mtimes, tokenizer files, max_length), so
 a second run on the same corpus reads the cache and a changed file is tokenized again.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 from jbert.errors import ConfigError, DataFormatError, JbertError
 from jbert.pretraining.documents import iter_documents
+from jbert.pretraining.words import mecab_word_starts, word_source
 
 _TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                     "spiece.model", "sentencepiece.bpe.model")
@@ -64,7 +66,8 @@ def _generate(files: list[str], field: str | None, mode: str) -> Iterator[dict]:
 def tokenize(docs: Any, tokenizer_dir: str, num_proc: int | None) -> Any:
     """documents -> ``input_ids`` and ``word_starts`` per document (no special tokens yet)."""
     # "lines": documents are tokenized line by line (see _tokenize_batch); caches of whole documents are not reused
-    key = _digest("tokens", "lines", docs._fingerprint, tokenizer_files_digest(tokenizer_dir))
+    source = word_source(tokenizer_for(tokenizer_dir))
+    key = _digest("tokens", "lines", source, docs._fingerprint, tokenizer_files_digest(tokenizer_dir))
     return docs.map(_tokenize_batch, batched=True, batch_size=256, num_proc=num_proc, remove_columns=["text"],
                     fn_kwargs={"tokenizer_dir": tokenizer_dir}, new_fingerprint=key, desc="tokenizing")
 
@@ -82,11 +85,13 @@ def _tokenize_batch(batch: dict[str, list], tokenizer_dir: str) -> dict[str, lis
     ids: list[list[int]] = [[] for _ in batch["text"]]
     starts: list[list[int]] = [[] for _ in batch["text"]]
     if lines:
+        by_mecab = word_source(tokenizer) == "mecab"  # see jbert.pretraining.words
         enc = tokenizer(lines, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
-                        verbose=False)
+                        return_offsets_mapping=by_mecab, verbose=False)
         for j, i in enumerate(owner):
             ids[i] += enc["input_ids"][j]
-            starts[i] += word_starts(enc.word_ids(j))
+            starts[i] += mecab_word_starts(lines[j], enc["offset_mapping"][j]) if by_mecab \
+                else word_starts(enc.word_ids(j))
     return {"input_ids": ids, "word_starts": starts}
 
 

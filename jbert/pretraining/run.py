@@ -29,6 +29,7 @@ from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
 from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
+from jbert.pretraining.words import word_source
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
@@ -142,19 +143,18 @@ def build_blocks(cfg: PretrainConfig, run: Run) -> tuple[Any, Any, dict[str, int
     if cfg.mlm.masking == "whole-word":
         _warn_long_words(train, cfg.model.name_or_path)
     stats = {"documents": len(docs), "train_blocks": len(train), "valid_blocks": len(valid) if valid else 0,
-             "max_length": length}
+             "max_length": length, "words": word_source(tok)}
     logger.info("corpus: %s", stats)
     return train, valid, stats
 
 
 def _warn_long_words(blocks: Any, model: str, sample: int = 64, limit: float = 8.0) -> None:
-    """Words come from the tokenizer's word_ids(): a SentencePiece tokenizer splits words at spaces only,
-    so on unspaced Japanese a whole line is one "word" and whole-word masking masks whole lines."""
+    """A guard: tokenizers without Japanese words get MeCab's (``jbert.pretraining.words``), so words this
+    long mean a segmenter gave next to nothing, and whole-word masking would mask whole lines."""
     starts = [s for row in blocks.select(range(min(sample, len(blocks))))["word_starts"] for s in row]
     words, tokens = starts.count(1), sum(s >= 0 for s in starts)
     if words and tokens / words > limit:
-        logger.warning("the tokenizer of %s gives words of %.0f tokens on average (SentencePiece splits at spaces "
-                       "only, and Japanese has none): whole-word masking would mask whole sentences; "
+        logger.warning("the words of %s average %.0f tokens: whole-word masking would mask whole sentences; "
                        "use --masking token", model, tokens / words)
 
 

@@ -27,9 +27,10 @@ from zoo_hub import TESTS
 from jbert.cli import app
 from jbert.pretraining.sparse_head import SPARSE_HEADS
 
-# SentencePiece over unspaced Japanese: the fast tokenizer's word_ids() make a whole line one "word",
-# so whole-word masking would mask whole lines (jbert warns); these pre-train with --masking token
+# SentencePiece over unspaced Japanese: the fast tokenizer's word_ids() make a whole line one "word", so
+# whole-word masking takes MeCab's words over the tokens' offsets (as for a character tokenizer)
 UNSPACED = {"roberta-spm", "deberta-v2", "xlm-roberta", "modernbert", "rinna-roberta"}
+MECAB_WORDS = UNSPACED | {"bert-char-v3"}
 TEXTS = ["東北大学で自然言語処理の研究をしています。", "ＡＢＣ社の株価は１２３円でした", "吾輩は猫である。名前はまだ無い。"]
 runner = CliRunner()
 
@@ -58,13 +59,12 @@ def pretrained(hub_dir, corpus, tmp_path_factory):
     def get(family: str) -> tuple[Path, str]:
         if family not in done:
             out = tmp_path_factory.mktemp(f"pretrained-{family}") / "out"
-            masking = "token" if family in UNSPACED else "whole-word"
             warnings, handler = io.StringIO(), logging.StreamHandler()
             handler.setStream(warnings)
             handler.setLevel(logging.WARNING)
             logging.getLogger("jbert").addHandler(handler)
             try:
-                result = pretrain(corpus, hub_dir(family), out, "--masking", masking)
+                result = pretrain(corpus, hub_dir(family), out, "--masking", "whole-word")
             finally:
                 logging.getLogger("jbert").removeHandler(handler)
             assert result.exit_code == 0, result.output
@@ -81,7 +81,7 @@ def test_pretrained_output_loads_in_plain_transformers(family, hub_dir, pretrain
     from jbert.tokenization import load_tokenizer
 
     hub, (out, warnings) = hub_dir(family), pretrained(family)
-    assert ("whole-word masking would mask" in warnings) is False, warnings  # words fit the masking chosen
+    assert ("whole-word masking would mask" in warnings) is False, warnings  # no word is a whole line
     assert ("has no trained masked-LM head" in warnings) == (family == "electra"), warnings  # a discriminator
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["final"]
     assert {"mlm_loss", "perplexity", "accuracy"} <= set(metrics)
@@ -93,6 +93,7 @@ def test_pretrained_output_loads_in_plain_transformers(family, hub_dir, pretrain
     assert (getattr(model.config, "jbert_position_ids", None) == "from_zero") == from_zero
     saved = yaml.safe_load((out / "jbert_pretrain.yaml").read_text(encoding="utf-8"))
     assert saved["model"]["position_ids"] == ("from_zero" if from_zero else "default")
+    assert saved["corpus_stats"]["words"] == ("mecab" if family in MECAB_WORDS else "tokenizer")
 
     plain_class = FAMILIES[family].plain
     plain = AutoTokenizer.from_pretrained(out) if plain_class is None else plain_class(out)
@@ -105,11 +106,23 @@ def test_pretrained_output_loads_in_plain_transformers(family, hub_dir, pretrain
     assert (len(words) == 1) == (family in UNSPACED), "UNSPACED no longer matches what the tokenizer gives"
 
 
-def test_whole_word_masking_on_unspaced_sentencepiece_warns(hub_dir, corpus, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="jbert.pretraining.run"):
-        result = pretrain(corpus, hub_dir("deberta-v2"), tmp_path / "out", "--masking", "whole-word")
+def test_whole_word_masking_on_unspaced_sentencepiece_masks_mecab_words(hub_dir, corpus, tmp_path):
+    """The words masked together are MeCab's, laid over the pieces: a few pieces each, never a line."""
+    import datasets
+
+    from jbert.pretraining.words import mecab_word_starts
+
+    out = tmp_path / "out"
+    result = pretrain(corpus, hub_dir("deberta-v2"), out, "--masking", "whole-word")
     assert result.exit_code == 0, result.output
-    assert "whole-word masking would mask whole sentences; use --masking token" in caplog.text
+    tables = sorted((out.parent / "cache").rglob("*.arrow"))
+    starts = [s for t in tables for row in datasets.Dataset.from_file(str(t)).to_dict().get("word_starts", [])
+              for s in row]
+    assert starts and sum(s >= 0 for s in starts) / starts.count(1) < 3
+    text = "東北大学で自然言語処理の研究をしています。"
+    offsets = [(i, i + 1) for i in range(len(text))]  # one character a token: MeCab's words come back
+    words = "東北/大学/で/自然/言語/処理/の/研究/を/し/て/い/ます/。".split("/")
+    assert mecab_word_starts(text, offsets) == [int(k == 0) for w in words for k in range(len(w))]
 
 
 def test_max_length_is_clamped_to_the_position_table(hub_dir, corpus, tmp_path, caplog):
