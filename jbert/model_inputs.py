@@ -123,11 +123,13 @@ def set_positions(config: Any, positions: str) -> None:
 
 
 def position_ids(input_ids: Any) -> Any:
-    """``0 .. seq-1`` in every row of a batch (``[batch, seq]`` or ``[batch, choices, seq]``, a numpy array),
+    """``0 .. seq-1`` in every row of a batch (``[batch, seq]`` or ``[batch, choices, seq]``, numpy or torch:
+    only its shape is read) as a numpy array,
     as rinna's model card builds them; padding (on the right) gets the positions after the text, masked anyway."""
     import numpy as np
 
-    return np.ascontiguousarray(np.broadcast_to(np.arange(input_ids.shape[-1], dtype=np.int64), input_ids.shape))
+    # a copy, not the broadcast view: torch.from_numpy wants a writable array (a view of one row is read-only)
+    return np.broadcast_to(np.arange(input_ids.shape[-1], dtype=np.int64), tuple(input_ids.shape)).copy()
 
 
 def _rinna_shaped(name_or_path: str) -> bool:

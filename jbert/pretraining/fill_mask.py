@@ -23,7 +23,7 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
     counted from 0 (rinna's RoBERTa, ``jbert.model_inputs``) it would score with the wrong positions."""
     import torch
 
-    from jbert.model_inputs import align_tokenizer, read_model_inputs
+    from jbert.model_inputs import align_tokenizer, position_ids, read_model_inputs
     from jbert.tokenization import load_tokenizer
 
     if not Path(model_dir).is_dir():
@@ -36,7 +36,7 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
     model = _masked_lm(model_dir)
     batch = tokenizer(text, return_tensors="pt", truncation=True, max_length=inputs.max_length or 512)
     if inputs.position_ids:
-        batch["position_ids"] = torch.arange(batch["input_ids"].shape[1])[None]  # as model_inputs.position_ids
+        batch["position_ids"] = torch.from_numpy(position_ids(batch["input_ids"]))
     at = torch.nonzero(batch["input_ids"][0] == tokenizer.mask_token_id).squeeze(-1)  # [masks]
     if len(at) == 0:
         raise ConfigError(f"every {mask} of the text lies past the {inputs.max_length} tokens the model reads")
@@ -45,9 +45,9 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
     scores, ids = probs.topk(min(top_k, probs.shape[-1]))
     # the pipeline's "sequence" is a decode of the ids: spaces between Japanese words, NFKC text;
     # the user's own text with the filler in place reads better
-    return [[Filler(tokenizer.decode([i]), s, _put(text, mask, n, tokenizer.decode([i])))
-             for s, i in zip(row_scores, row_ids, strict=True)]
-            for n, (row_scores, row_ids) in enumerate(zip(scores.tolist(), ids.tolist(), strict=True))]
+    fillers = [[(tokenizer.decode([i]), s) for s, i in zip(row_scores, row_ids, strict=True)]
+               for row_scores, row_ids in zip(scores.tolist(), ids.tolist(), strict=True)]
+    return [[Filler(token, s, _put(text, mask, n, token)) for token, s in row] for n, row in enumerate(fillers)]
 
 
 def _masked_lm(model_dir: str | Path) -> Any:

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from transformers import TrainerCallback
 
+from jbert.model_inputs import position_ids as positions_from_zero
+
 LABEL_PAD = -100
 
 
@@ -102,7 +104,7 @@ class MlmCollator:
                                       generator=self._generator([f.get("index", -1) for f in features]))
         batch = {"input_ids": ids, "attention_mask": attention, "labels": labels}
         if self.position_ids:
-            batch["position_ids"] = torch.arange(width).expand_as(ids).contiguous()  # as model_inputs.position_ids
+            batch["position_ids"] = torch.from_numpy(positions_from_zero(ids))
         return batch
 
     def _generator(self, indices: list[int]) -> torch.Generator:
