@@ -66,16 +66,18 @@ def _generate(files: list[str], field: str | None, mode: str) -> Iterator[dict]:
 def tokenize(docs: Any, tokenizer_dir: str, num_proc: int | None) -> Any:
     """documents -> ``input_ids`` and ``word_starts`` per document (no special tokens yet)."""
     # "lines": documents are tokenized line by line (see _tokenize_batch); caches of whole documents are not reused
-    source = word_source(tokenizer_for(tokenizer_dir))
+    source = word_source(tokenizer_for(tokenizer_dir))  # decided once: the cache key and every worker agree
     key = _digest("tokens", "lines", source, docs._fingerprint, tokenizer_files_digest(tokenizer_dir))
     return docs.map(_tokenize_batch, batched=True, batch_size=256, num_proc=num_proc, remove_columns=["text"],
-                    fn_kwargs={"tokenizer_dir": tokenizer_dir}, new_fingerprint=key, desc="tokenizing")
+                    fn_kwargs={"tokenizer_dir": tokenizer_dir, "by_mecab": source == "mecab"}, new_fingerprint=key,
+                    desc="tokenizing")
 
 
-def _tokenize_batch(batch: dict[str, list], tokenizer_dir: str) -> dict[str, list]:
+def _tokenize_batch(batch: dict[str, list], tokenizer_dir: str, by_mecab: bool) -> dict[str, list]:
     """Each line of a document is tokenized on its own and the document is their concatenation, as BERT's
     ``create_pretraining_data.py`` reads one sentence a line. Tokenizing a whole document at once would
-    hand MeCab one sentence as long as the document: a 661k-character document took 1 GB of lattice."""
+    hand MeCab one sentence as long as the document: a 661k-character document took 1 GB of lattice.
+    ``by_mecab``: words from MeCab over the offsets, not ``word_ids()`` (``jbert.pretraining.words``)."""
     tokenizer = tokenizer_for(tokenizer_dir)
     lines, owner = [], []
     for i, text in enumerate(batch["text"]):
@@ -85,7 +87,6 @@ def _tokenize_batch(batch: dict[str, list], tokenizer_dir: str) -> dict[str, lis
     ids: list[list[int]] = [[] for _ in batch["text"]]
     starts: list[list[int]] = [[] for _ in batch["text"]]
     if lines:
-        by_mecab = word_source(tokenizer) == "mecab"  # see jbert.pretraining.words
         enc = tokenizer(lines, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
                         return_offsets_mapping=by_mecab, verbose=False)
         for j, i in enumerate(owner):

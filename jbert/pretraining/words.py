@@ -17,8 +17,6 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-WORD_SOURCES = ("tokenizer", "mecab")  # what `word_source` answers; recorded in the corpus statistics
-
 
 def word_source(tokenizer: Any) -> str:
     """"tokenizer" when its ``word_ids()`` are Japanese words, else "mecab"."""

@@ -93,7 +93,7 @@ def test_a_document_is_tokenized_line_by_line(tiny_model_dir):
     from jbert.pretraining.corpus import _tokenize_batch, tokenizer_for
 
     lines = ["東京に行く。", "京都で寺を見た。", "また来たい。"]
-    out = _tokenize_batch({"text": ["\n".join(lines), "  \n", "単独の行"]}, str(tiny_model_dir))
+    out = _tokenize_batch({"text": ["\n".join(lines), "  \n", "単独の行"]}, str(tiny_model_dir), by_mecab=False)
     tok = tokenizer_for(str(tiny_model_dir))
     each = tok(lines, add_special_tokens=False)["input_ids"]
     assert out["input_ids"][0] == [i for ids in each for i in ids]

@@ -49,3 +49,20 @@ def test_spaces_and_a_leading_empty_piece():
     text = "東京 タワー"
     # a SentencePiece "▁" covering nothing, then 東京, then "▁タワー" starting at the space
     assert mecab_word_starts(text, [(0, 0), (0, 2), (2, 6)]) == [1, 0, 1]
+
+
+def test_words_of_whole_lines_still_warn(caplog):
+    """The guard behind the word sources: a segmenter that gives whole lines (a user's registered one, say)
+    would make whole-word masking mask sentences; jbert says so."""
+    import datasets
+
+    from jbert.pretraining.run import _warn_long_words
+
+    lines = datasets.Dataset.from_dict({"word_starts": [[-1, 1] + [0] * 20 + [-1], [-1, 1, 0, 1, 0, -1]]})
+    with caplog.at_level("WARNING", logger="jbert.pretraining.run"):
+        _warn_long_words(lines.select([0]), "model-x")
+    assert "the words of model-x average 21 tokens" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="jbert.pretraining.run"):
+        _warn_long_words(lines.select([1]), "model-x")
+    assert caplog.text == ""
