@@ -29,8 +29,8 @@ import numpy as np
 
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization.normalize import normalize_with_alignment
-from jbert.tokenization.segmenters import WORD_SEGMENTERS, Words, WordSegmenter
-from jbert.tokenization.sudachi import _version, build_sudachi
+from jbert.tokenization.segmenters import WORD_SEGMENTERS, Words
+from jbert.tokenization.sudachi import SudachiBacked, _version, build_sudachi
 
 CLASSES = ("BertSudachipyTokenizer", "ElectraSudachipyTokenizer")
 SUDACHIPY_KWARGS = ("split_mode", "config_path", "resource_dir", "dict_type")
@@ -63,7 +63,7 @@ WORD_FORMS = {
 
 
 @WORD_SEGMENTERS.register("sudachipy")
-class SudachitraSegmenter(WordSegmenter):
+class SudachitraSegmenter(SudachiBacked):
     """sudachitra's normaliser, Sudachi and word forms; `normalize` maps the normalised text back."""
 
     kwargs_name = "sudachipy_kwargs"
@@ -72,13 +72,12 @@ class SudachitraSegmenter(WordSegmenter):
                 "do_lower_case": False, "do_nfkc": False}
 
     def __init__(self, kwargs: dict[str, Any] | None = None, threads: int | None = None):
-        super().__init__(kwargs, 0)  # a Sudachi tokenizer is not shared between threads
+        super().__init__(kwargs, threads)
         form = self.option("word_form_type")
         if form not in WORD_FORMS:
             raise TokenizerLoadError(f"word_form_type {form!r} is not reproduced exactly by jbert; use one of "
                                      f"{', '.join(WORD_FORMS)}, or sudachitra's own tokenizer outside jbert")
         self.form = WORD_FORMS[form]
-        self._sudachi: Any = None
         self._normalizer: Any = None
 
     @classmethod
@@ -104,18 +103,9 @@ class SudachitraSegmenter(WordSegmenter):
             return out, _whole(text, out)
         return out, _align(source, out, flags)
 
-    @property
-    def sudachi(self) -> Any:
-        if self._sudachi is None:
-            self._sudachi = self._build()
-        return self._sudachi
-
     def _build(self) -> Any:
         return build_sudachi("chiTra's tokenizer", "sudachipy_kwargs: split_mode", str(self.option("split_mode")).upper(),
                              self.option("dict_type"), self.option("config_path"), self.option("resource_dir"))
-
-    def check(self) -> None:
-        _ = self.sudachi
 
     def segment(self, text: str) -> str | Words:
         morphemes = self.sudachi.tokenize(text)

@@ -50,13 +50,8 @@ def build_sudachi(needed_by: str, mode_setting: str, mode: str, dict_type: str, 
         return sudachi_dictionary.create(getattr(tokenizer.Tokenizer.SplitMode, mode), projection=projection)
 
 
-@WORD_SEGMENTERS.register("sudachi")
-class SudachiSegmenter(WordSegmenter):
-    """Sudachi surfaces (and spans) of normalised text; `trim_whitespace` as transformers applies it."""
-
-    kwargs_name = "sudachi_kwargs"
-    options = SUDACHI_KWARGS
-    defaults = {"sudachi_split_mode": "A", "sudachi_dict_type": "core", "trim_whitespace": False}
+class SudachiBacked(WordSegmenter):
+    """A segmenter over one sudachipy tokenizer, built on first use (``_build``) and in this thread only."""
 
     def __init__(self, kwargs: dict[str, Any] | None = None, threads: int | None = None):
         super().__init__(kwargs, 0)  # a Sudachi tokenizer is not shared between threads
@@ -69,13 +64,25 @@ class SudachiSegmenter(WordSegmenter):
         return self._sudachi
 
     def _build(self) -> Any:
+        raise NotImplementedError
+
+    def check(self) -> None:
+        _ = self.sudachi
+
+
+@WORD_SEGMENTERS.register("sudachi")
+class SudachiSegmenter(SudachiBacked):
+    """Sudachi surfaces (and spans) of normalised text; `trim_whitespace` as transformers applies it."""
+
+    kwargs_name = "sudachi_kwargs"
+    options = SUDACHI_KWARGS
+    defaults = {"sudachi_split_mode": "A", "sudachi_dict_type": "core", "trim_whitespace": False}
+
+    def _build(self) -> Any:
         return build_sudachi("word_tokenizer_type 'sudachi'", "sudachi_kwargs: sudachi_split_mode",
                              self.option("sudachi_split_mode"), self.option("sudachi_dict_type"),
                              self.option("sudachi_config_path"), self.option("sudachi_resource_dir"),
                              self.option("sudachi_projection"))
-
-    def check(self) -> None:
-        _ = self.sudachi
 
     def segment(self, text: str) -> str | Words:
         morphemes = self.sudachi.tokenize(text)
