@@ -123,9 +123,9 @@ def set_positions(config: Any, positions: str) -> None:
 
 
 def position_ids(input_ids: Any) -> Any:
-    """``0 .. seq-1`` in every row of a batch (``[batch, seq]`` or ``[batch, choices, seq]``, numpy or torch:
-    only its shape is read) as a numpy array,
-    as rinna's model card builds them; padding (on the right) gets the positions after the text, masked anyway."""
+    """``0 .. seq-1`` in every row of a batch (``[batch, seq]`` or ``[batch, choices, seq]``; numpy or torch,
+    only its shape is read), as a numpy array, the way rinna's model card builds them; padding (on the right)
+    gets the positions after the text, masked anyway."""
     import numpy as np
 
     # a copy, not the broadcast view: torch.from_numpy wants a writable array (a view of one row is read-only)
