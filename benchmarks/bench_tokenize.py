@@ -201,8 +201,8 @@ def main() -> None:
     print("(wall is what you get on this machine now; with other processes busy, threads cannot run in "
           "parallel and wall understates them: the main thread's CPU is the threaded pipeline's critical path)")
     if sudachi_seconds:
-        ref_wall, ref_cpu, _ = sudachi_seconds["Sudachi: BertJapaneseTokenizer"]
-        print(C.table([(name, wall, chars / wall, ref_wall / wall, cpu, ref_cpu / cpu)
+        sudachi_wall, sudachi_cpu, _ = sudachi_seconds["Sudachi: BertJapaneseTokenizer"]
+        print(C.table([(name, wall, chars / wall, sudachi_wall / wall, cpu, sudachi_cpu / cpu)
                        for name, (wall, cpu, _) in sudachi_seconds.items()],
                       ["tokenizer", "wall s", "chars/s", "x transformers' Sudachi (wall)", "CPU s", "x (CPU)"]))
     path = C.write_result("tokenize", {

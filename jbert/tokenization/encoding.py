@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from jbert.tokenization.engine import Tokens
+from jbert.tokenization.interned import INTS, SPANS
 from jbert.tokenization.truncation import Segment
 
 
@@ -21,21 +22,19 @@ class RowBatch:
 
     def __init__(self, tokens: Tokens, split_words: bool, id_to_token: Callable[[int], str],
                  offsets: Callable[[], tuple[np.ndarray, np.ndarray]], template_ids: tuple[int, ...] = ()):
-        self.ids = tokens.ids.tolist()
+        self.ids = INTS.ints(tokens.ids)
         self.template_ids = template_ids  # [CLS], [SEP], [PAD]: ids rows show besides the tokens
         self.words = tokens.unit if split_words else tokens.word  # word ids: input word, or MeCab word
         self.split_words = split_words
         self.id_to_token = id_to_token
         self._offsets = offsets
-        self._start: list[int] | None = None
-        self._end: list[int] = []
+        self._spans: list[tuple[int, int]] | None = None
 
-    def spans(self) -> tuple[list[int], list[int]]:
-        """Original start and end offset of every token, computed on first use."""
-        if self._start is None:
-            start, end = self._offsets()
-            self._start, self._end = start.tolist(), end.tolist()
-        return self._start, self._end
+    def spans(self) -> list[tuple[int, int]]:
+        """Original (start, end) of every token (shared tuples, see `interned`), computed on first use."""
+        if self._spans is None:
+            self._spans = SPANS.pairs(*self._offsets())
+        return self._spans
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle what the rows need, not the tokenizer behind the lazy parts (offsets, token strings)."""
@@ -77,8 +76,8 @@ class RowEncoding:
 
     @property
     def offsets(self) -> list[tuple[int, int]]:
-        start, end = self._batch.spans()
-        return self._build(lambda s: list(zip(start[s[0] : s[1]], end[s[0] : s[1]], strict=True)), lambda s: (0, 0), (0, 0))
+        spans = self._batch.spans()
+        return self._build(lambda s: spans[s[0] : s[1]], lambda s: (0, 0), (0, 0))
 
     @property
     def word_ids(self) -> list[int | None]:
@@ -153,7 +152,7 @@ def row_outputs(rows: list[RowEncoding], keys: set[str]) -> dict[str, list[list[
         return out
     batch = rows[0]._batch
     ids_all = batch.ids
-    start, end = batch.spans() if "offset_mapping" in keys else ([], [])
+    spans = batch.spans() if "offset_mapping" in keys else []
     add_ids = out["input_ids"].append
     add_types = out["token_type_ids"].append if "token_type_ids" in keys else None
     add_attention = out["attention_mask"].append if "attention_mask" in keys else None
@@ -169,10 +168,7 @@ def row_outputs(rows: list[RowEncoding], keys: set[str]) -> dict[str, list[list[
             if add_attention:
                 add_attention([1] * (hi - lo + 2))
             if add_offsets:
-                offsets = [zero]
-                offsets += zip(start[lo:hi], end[lo:hi], strict=True)
-                offsets.append(zero)
-                add_offsets(offsets)
+                add_offsets([zero, *spans[lo:hi], zero])
             continue
         if len(segs) == 5 and len(segs[0]) == 2 and len(segs[1]) == 4:  # [CLS] A [SEP] B [SEP]
             (lo, hi), (lo2, hi2) = segs[1][:2], segs[3][:2]
@@ -182,12 +178,7 @@ def row_outputs(rows: list[RowEncoding], keys: set[str]) -> dict[str, list[list[
             if add_attention:
                 add_attention([1] * (hi - lo + hi2 - lo2 + 3))
             if add_offsets:
-                offsets = [zero]
-                offsets += zip(start[lo:hi], end[lo:hi], strict=True)
-                offsets.append(zero)
-                offsets += zip(start[lo2:hi2], end[lo2:hi2], strict=True)
-                offsets.append(zero)
-                add_offsets(offsets)
+                add_offsets([zero, *spans[lo:hi], zero, *spans[lo2:hi2], zero])
             continue
         ids: list[int] = []
         types: list[int] = []
@@ -201,7 +192,7 @@ def row_outputs(rows: list[RowEncoding], keys: set[str]) -> dict[str, list[list[
                 ids += ids_all[seg[0] : seg[1]]
                 types += [seg[2]] * (seg[1] - seg[0])
                 if add_offsets:
-                    offsets += zip(start[seg[0] : seg[1]], end[seg[0] : seg[1]], strict=True)
+                    offsets += spans[seg[0] : seg[1]]
         add_ids(ids)
         if add_types:
             add_types(types)

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from jbert.errors import TokenizerLoadError
 from jbert.registry import Registry
+from jbert.tokenization.normalize import normalize_with_alignment
 
 
 @dataclass(slots=True)
@@ -77,8 +78,6 @@ class WordSegmenter:
     def normalize(self, text: str) -> tuple[str, Any]:
         """The text the segmenter reads and, per character, its span in ``text`` (None: the same text).
         BertJapaneseTokenizer's: NFKC when ``normalize_text``."""
-        from jbert.tokenization.normalize import normalize_with_alignment
-
         return normalize_with_alignment(text) if self.normalize_text else (text, None)
 
     def __getstate__(self) -> dict[str, Any]:  # analysers and threads do not travel to other processes
