@@ -2,8 +2,9 @@
 
 fugashi holds the GIL while MeCab parses; a `ctypes` call into the same libmecab releases it. But a worker
 that returns to Python after every short text waits for the GIL each time (up to the 5 ms switch interval
-while the main thread is busy), so each worker call parses a whole chunk: the texts joined by a boundary
-word. The boundary is a private-use character that a one-entry user dictionary turns into a word with
+while the main thread is busy), so each worker call parses a piece of about 4k characters: the texts joined
+by a boundary word. The caller, when it needs a chunk's words, parses the pieces no worker has started
+itself instead of waiting (on short texts MeCab is the slower side, and the caller's core would idle). The boundary is a private-use character that a one-entry user dictionary turns into a word with
 MeCab's BOS/EOS context ids (0) and the lowest cost, surrounded by spaces (which no word or unknown-word
 group crosses): every text then costs, and segments, exactly as if parsed alone. Texts the joined format
 cannot carry (NUL, the separators, the boundary character) are segmented one by one, and the tests compare
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -94,24 +96,54 @@ class _CMecab:
 
 
 class _Pending:
-    """Surfaces of a chunk being parsed in a worker; `result()` splits them (in the caller's thread)."""
+    """Surfaces of a chunk being parsed in pieces by the workers; `result()` collects them (in the caller's thread).
 
-    def __init__(self, owner: Segmenter, texts: list[str], joined: list[int], future: Future[bytes | None]):
-        self.owner, self.texts, self.joined, self.future = owner, texts, joined, future
+    The caller parses itself every piece no worker has started yet (taken from the back: workers take from the
+    front) instead of waiting idle: with short texts MeCab costs more than everything else the caller does, and
+    this puts both cores on it.
+    """
+
+    def __init__(self, owner: Segmenter, texts: list[str], groups: list[list[int]], jobs: list[tuple[Future, bytes]]):
+        self.owner, self.texts, self.groups, self.jobs = owner, texts, groups, jobs
 
     def done(self) -> bool:
-        return self.future.done()
+        return all(future.done() for future, _ in self.jobs)
 
     def result(self) -> list[str]:
-        out = self.future.result()
-        decoded = out.decode("utf-8") if out is not None else ""
-        # "w1\x01w2\x01" per text, texts separated by the boundary word "\ue000\x01", then the EOS mark
-        pieces = decoded[:-1].split(_BOUNDARY + _SEP) if decoded.endswith(_EOS) else []
+        outs: list[bytes | None] = [None] * len(self.jobs)
+        first = self.jobs[0][0] if self.jobs else None
+        # A worker that has not started the chunk's first piece is waiting for the GIL, not busy: let it in
+        # (sleeping releases the GIL) rather than take its pieces, which would leave it idle.
+        while first is not None and not first.running() and not first.done():
+            time.sleep(0.0001)
+        for k in reversed(range(1, len(self.jobs))):
+            future, data = self.jobs[k]
+            if future.cancel():  # not started: cheaper to parse it here than to wait for it
+                outs[k] = self.owner._parse(data)
         words: list[str | None] = [None] * len(self.texts)
-        if len(pieces) == len(self.joined):
-            for i, piece in zip(self.joined, pieces, strict=True):
-                words[i] = piece[:-1].replace(_SEP, " ")
+        for k, (group, (future, _)) in enumerate(zip(self.groups, self.jobs, strict=True)):
+            out = outs[k] if future.cancelled() else future.result()
+            decoded = out.decode("utf-8") if out is not None else ""
+            # "w1\x01w2\x01" per text, texts separated by the boundary word "\ue000\x01", then the EOS mark
+            pieces = decoded[:-1].split(_BOUNDARY + _SEP) if decoded.endswith(_EOS) else []
+            if len(pieces) == len(group):
+                for i, piece in zip(group, pieces, strict=True):
+                    words[i] = piece[:-1].replace(_SEP, " ")
         return [w if w is not None else self.owner.segment(t) for w, t in zip(words, self.texts, strict=True)]
+
+
+def _groups(texts: list[str], indices: list[int], chars: int) -> list[list[int]]:
+    """`indices` in consecutive groups of about `chars` characters (the last takes the remainder)."""
+    groups, current, total = [], [], 0
+    for i in indices:
+        current.append(i)
+        total += len(texts[i])
+        if total >= chars:
+            groups.append(current)
+            current, total = [], 0
+    if current:
+        groups.append(current)
+    return groups
 
 
 @WORD_SEGMENTERS.register("mecab")
@@ -124,6 +156,7 @@ class Segmenter(WordSegmenter):
 
     kwargs_name = "mecab_kwargs"
     options = MECAB_KWARGS
+    piece_chars = 4_096  # characters per MeCab job: the caller can take over the jobs no worker has started
 
     def __init__(self, mecab_kwargs: dict[str, Any] | None = None, threads: int | None = None):
         super().__init__(mecab_kwargs, default_threads() if threads is None else threads)
@@ -154,16 +187,24 @@ class Segmenter(WordSegmenter):
             done: Future[list[str]] = Future()
             done.set_result([segment_joined(self.tagger, t) for t in texts])
             return done
-        joined = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
-        data = _JOIN.join(texts[i] for i in joined).encode("utf-8")
-        return _Pending(self, texts, joined, pool.submit(self._parse, data))
+        safe = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
+        groups = _groups(texts, safe, self.piece_chars)
+        jobs = []
+        for group in groups:
+            data = _JOIN.join(texts[i] for i in group).encode("utf-8")
+            jobs.append((pool.submit(self._parse, data), data))
+        return _Pending(self, texts, groups, jobs)
 
     def check(self) -> None:
         """Raise TokenizerLoadError now (missing fugashi or dictionary, bad options) rather than at first use."""
         _ = self.tagger
 
     def _parse(self, data: bytes) -> bytes | None:
-        return self._local.mecab.parse(data)
+        """MeCab over joined texts in whichever thread calls (each thread has its own MeCab: one is not shared)."""
+        mecab = getattr(self._local, "mecab", None)
+        if mecab is None:
+            mecab = self._local.mecab = _CMecab(self._option)
+        return mecab.parse(data)
 
     def _thread_pool(self) -> ThreadPoolExecutor | None:
         if self._pool is not None and self._pid == os.getpid():
@@ -176,17 +217,14 @@ class Segmenter(WordSegmenter):
             self.threads = 0
             return None
         option = f'{option} -u "{dic}" {_FORMAT}'
+        self._local = threading.local()
         try:
-            _CMecab(option)
+            self._local.mecab = _CMecab(option)  # the calling thread's, for the pieces it parses itself
         except (OSError, AttributeError):
             self.threads = 0
             return None
-        self._local = threading.local()
-
-        def start() -> None:
-            self._local.mecab = _CMecab(option)
-
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="jbert-mecab", initializer=start)
+        self._option = option
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="jbert-mecab")
         self._pid = os.getpid()
         return self._pool
 

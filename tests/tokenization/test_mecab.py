@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import sys
+import threading
+import time
 import unicodedata
 
 import pytest
@@ -45,6 +47,31 @@ def test_segmenter_in_threads_gives_the_same_words(threads: int) -> None:
     assert seg.submit(repeated).result() == [" ".join(segment(tagger, t)) for t in repeated]
     clone = pickle.loads(pickle.dumps(seg))
     assert clone.threads == threads and clone._pool is None and clone._tagger is None
+
+
+class _SlowWorker(Segmenter):
+    """Its worker threads take 50 ms a piece: the caller finds every later piece still queued."""
+
+    def _parse(self, data: bytes) -> bytes | None:
+        if threading.current_thread().name.startswith("jbert-mecab"):
+            time.sleep(0.05)
+        return super()._parse(data)
+
+
+def test_the_caller_parses_the_pieces_no_worker_has_started() -> None:
+    seg = _SlowWorker(None, threads=1)
+    seg.piece_chars = 64
+    tagger = make_tagger(None)
+    pending = seg.submit(TEXTS[:40])
+    words = pending.result()
+    assert len(pending.jobs) > 5
+    assert not pending.jobs[0][0].cancelled()  # the worker's first piece is left to it ...
+    assert all(future.cancelled() for future, _ in pending.jobs[1:])  # ... the queued ones the caller took
+    assert words == [" ".join(segment(tagger, t)) for t in TEXTS[:40]]
+    fast = Segmenter(None, threads=1)
+    fast.piece_chars = 200  # and a mix: the worker takes some pieces, the caller the rest
+    futures = [fast.submit(TEXTS[i : i + 50]) for i in range(0, len(TEXTS), 50)]
+    assert [w for f in futures for w in f.result()] == [" ".join(segment(tagger, t)) for t in TEXTS]
 
 
 def test_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
