@@ -2,7 +2,7 @@
 
 A call returns Python lists (transformers' contract), so each token used to cost fresh objects: an int for
 its id and, with offsets, a (start, end) tuple and two ints, all allocated while the lists are built and
-freed again when the caller drops them (a third of the main thread's time on the JGLUE benchmark). Offsets
+freed again when the caller drops them (a sixth of the main thread's time on the JGLUE benchmark). Offsets
 within a text repeat across texts ((0, 2), (2, 3) ...), so one tuple per distinct (start, end) can stand
 for all of them: numpy gathers them from a table of object pointers (C speed, no allocation), and freeing
 the output only decrements reference counts. Tuples and ints are immutable, so sharing them is invisible to
@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 _WIDTH = 16  # span lengths 0..15 characters come from the table (WordPiece tokens of Japanese are 1-4)
-_MAX_START = 8_192  # offsets beyond this (rare: very long texts) get their own tuples; caps the table at ~13 MB
+_MAX_START = 8_192  # offsets beyond this (rare: very long texts) get their own tuples; caps the table at ~12 MB
 
 
 class _SpanTable:

@@ -111,12 +111,13 @@ class _Pending:
 
     def result(self) -> list[str]:
         outs: list[bytes | None] = [None] * len(self.jobs)
-        first = self.jobs[0][0] if self.jobs else None
-        # A worker that has not started the chunk's first piece is waiting for the GIL, not busy: let it in
-        # (sleeping releases the GIL) rather than take its pieces, which would leave it idle.
-        while first is not None and not first.running() and not first.done():
+        first, deadline = self.jobs[0][0] if self.jobs else None, time.monotonic() + 0.01
+        # A worker that has not started the chunk's first piece is usually waiting for the GIL (up to the 5 ms
+        # switch interval), not busy: let it in (sleeping releases the GIL) rather than take its pieces, which
+        # would leave it idle. Past the deadline (a worker busy with another thread's call) take them all.
+        while first is not None and not first.running() and not first.done() and time.monotonic() < deadline:
             time.sleep(0.0001)
-        for k in reversed(range(1, len(self.jobs))):
+        for k in reversed(range(len(self.jobs))):
             future, data = self.jobs[k]
             if future.cancel():  # not started: cheaper to parse it here than to wait for it
                 outs[k] = self.owner._parse(data)

@@ -68,6 +68,12 @@ def test_the_caller_parses_the_pieces_no_worker_has_started() -> None:
     assert not pending.jobs[0][0].cancelled()  # the worker's first piece is left to it ...
     assert all(future.cancelled() for future, _ in pending.jobs[1:])  # ... the queued ones the caller took
     assert words == [" ".join(segment(tagger, t)) for t in TEXTS[:40]]
+    gate = threading.Event()
+    blocker = seg._thread_pool().submit(gate.wait)  # the worker busy elsewhere: the caller takes even the first
+    pending = seg.submit(TEXTS[:40])
+    assert pending.result() == words and all(future.cancelled() for future, _ in pending.jobs)
+    gate.set()
+    blocker.result()
     fast = Segmenter(None, threads=1)
     fast.piece_chars = 200  # and a mix: the worker takes some pieces, the caller the rest
     futures = [fast.submit(TEXTS[i : i + 50]) for i in range(0, len(TEXTS), 50)]
