@@ -192,3 +192,24 @@ def test_vectorised_offset_map_equals_the_word_by_word_reference(fast_tok: Any) 
         words = fast[:, 0] >= 0
         assert np.array_equal(fast[words], exact_map(fast_tok._pre, unit)[words]), unit.joined
         start += len(unit.joined) + 1
+
+
+def test_token_offsets_without_the_map_equal_the_map(fast_tok: Any) -> None:
+    """The fast path looks up only the tokens' own characters; it answers what the whole map does, spaces
+    (-1) included, and token_offsets falls back to the map when a unit needs the word-by-word path."""
+    import numpy as np
+    from _tok_texts import jglue_texts
+
+    from jbert.tokenization.engine import _Alignment, build_maps, token_offsets, tokenize_units
+
+    units = next(fast_tok._pre.prepare_stream([jglue_texts()[0][:300] + HARD_STRINGS]))
+    align = _Alignment(fast_tok._pre, units)
+    maps, everywhere = align.maps(), np.arange(len(align.in_word))
+    assert align.ok.all()
+    for column in (0, 1):
+        assert np.array_equal(align.direct(everywhere, column), maps[:, column])
+    units[0].exact = True  # one unit on the word-by-word path: the map serves every token
+    tokens = tokenize_units(fast_tok._wordpiece, units)
+    starts, ends = token_offsets(fast_tok._pre, units, tokens)
+    maps = build_maps(fast_tok._pre, units)
+    assert np.array_equal(starts, maps[tokens.first, 0]) and np.array_equal(ends, maps[tokens.last, 1])
