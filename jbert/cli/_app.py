@@ -115,3 +115,14 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+    finally:
+        _close_process_group()
+
+
+def _close_process_group() -> None:
+    """Shut torch.distributed down before the interpreter does: a process group left to the interpreter's
+    teardown can abort a rank after its work is done ("terminate called without an active exception", seen
+    once in CI under accelerate launch). Only when torch was imported and a group exists."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
