@@ -3,8 +3,8 @@
 How it works, per chunk of about 8k characters (MeCab, in a worker thread, segments the next chunk meanwhile):
 `Pretokenizer` does what the slow tokenizer does before WordPiece (added-token split, NFKC with alignment,
 MeCab, lower-casing); `engine.tokenize_units` runs WordPiece over every word of the chunk at once with numpy
-and maps token offsets back to the original text; `truncation`/`encoding` build the model rows with the
-rules of Rust `tokenizers` (template, truncation, stride, overflow, padding). The Rust tokenizer still holds
+and `offsets.token_offsets` maps the tokens back to the original text; `truncation`/`encoding` build the
+model rows with the rules of Rust `tokenizers` (template, truncation, stride, overflow, padding). The Rust tokenizer still holds
 the vocabulary (decode, convert_ids_to_tokens, added tokens); it does not encode: its per-word overhead is
 larger than MeCab's for Japanese one- and two-character words.
 
@@ -42,8 +42,9 @@ from transformers.tokenization_utils_tokenizers import TokenizersBackend
 from transformers.utils import PaddingStrategy
 
 from jbert.tokenization.encoding import RowBatch, RowEncoding, pad_outputs, row_outputs
-from jbert.tokenization.engine import token_offsets, tokenize_units
+from jbert.tokenization.engine import tokenize_units
 from jbert.tokenization.inputs import Ranges, as_batch, chunk_samples, gc_paused, layout
+from jbert.tokenization.offsets import token_offsets
 from jbert.tokenization.pipeline import build_pipeline
 from jbert.tokenization.pretokenize import UNK_CHAR, Unit
 from jbert.tokenization.segmenters import SUBWORD_TYPES

@@ -148,7 +148,7 @@ class Pretokenizer:
         return [(s, p, a) for s, p, a in work]
 
     def prepare(self, text: str, split_special_tokens: bool = False) -> Unit:
-        """The words of one text, with what `engine.build_maps` needs to map them back."""
+        """The words of one text, with what `offsets.build_maps` needs to map them back."""
         return next(self.prepare_stream([[text]], split_special_tokens))[0]
 
     def prepare_stream(self, groups: Iterable[list[str]], split_special_tokens: bool = False) -> Iterator[list[Unit]]:
