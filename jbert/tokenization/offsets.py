@@ -9,6 +9,7 @@ word (`exact_map`), the reference the fast path is tested against.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -81,10 +82,15 @@ class _Alignment:
     def direct(self, positions: np.ndarray, column: int) -> np.ndarray:
         """`maps()[positions, column]` without building the map (fast path only): the k-th non-space
         character of the layout is the k-th kept source character."""
-        kept_at = np.flatnonzero(self.kept)
+        kept_at = self.kept_at
         rank = np.minimum(self.word_cum[positions], max(len(kept_at) - 1, 0))
         found = self.spans[kept_at[rank], column] if len(kept_at) else np.zeros(len(positions), dtype=np.int64)
         return np.where(self.in_word[positions], found, -1)
+
+    @functools.cached_property
+    def kept_at(self) -> np.ndarray:
+        """Source index of each kept (non-whitespace) character, in order; `direct` asks twice per call."""
+        return np.flatnonzero(self.kept)
 
     def maps(self) -> np.ndarray:
         """The original span of every layout character (spaces: -1)."""
