@@ -27,6 +27,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from jbert.tokenization.inputs import chunk_samples
 from jbert.tokenization.mecab import (
     _EOS,
     _FORMAT,
@@ -133,20 +134,6 @@ class _Pending:
         return [w if w is not None else self.owner.segment(t) for w, t in zip(words, self.texts, strict=True)]
 
 
-def _groups(texts: list[str], indices: list[int], chars: int) -> list[list[int]]:
-    """`indices` in consecutive groups of about `chars` characters (the last takes the remainder)."""
-    groups, current, total = [], [], 0
-    for i in indices:
-        current.append(i)
-        total += len(texts[i])
-        if total >= chars:
-            groups.append(current)
-            current, total = [], 0
-    if current:
-        groups.append(current)
-    return groups
-
-
 @WORD_SEGMENTERS.register("mecab")
 class Segmenter(WordSegmenter):
     """MeCab for many texts. `submit(texts)` returns a future-like object of each text's words joined by spaces.
@@ -189,7 +176,9 @@ class Segmenter(WordSegmenter):
             done.set_result([segment_joined(self.tagger, t) for t in texts])
             return done
         safe = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
-        groups = _groups(texts, safe, self.piece_chars)
+        # pieces of about piece_chars characters, cut the way a call is cut into pipeline chunks
+        groups = [[safe[j] for j in piece] for piece in chunk_samples([texts[i] for i in safe], None, False,
+                                                                      self.piece_chars)]
         jobs = []
         for group in groups:
             data = _JOIN.join(texts[i] for i in group).encode("utf-8")
