@@ -45,8 +45,9 @@ bench-transfer: setup
 bench-ceiling: setup
 	$(PYTHON) benchmarks/bench_ceiling.py
 
-lint: setup
-	$(PYTHON) -m ruff check jbert tests benchmarks
+lint: setup  # ruff, then the layer contract (pyproject.toml [tool.importlinter]): no upward import, no cycle
+	$(PYTHON) -m ruff check jbert tests benchmarks scripts
+	lint-imports
 
 clean:
 	rm -rf $(STAMP) $(DEMO_DIR) build dist *.egg-info .pytest_cache

@@ -86,7 +86,7 @@ def choose_sides(requested: str | None, sides: Sequence[str], device: str, preci
     """(the sides to run, the full default set). The default set is ``sides``, plus jbert in bf16
     when the run is fp32 on a CPU with native bf16 (AVX512-BF16 or AMX), where bf16 is the faster
     setting. An unknown side name stops the run."""
-    from jbert.precision import cpu_has_bf16
+    from jbert.config.precision import cpu_has_bf16
 
     full = [*sides, *([BF16_SIDE] if device == "cpu" and precision == "fp32" and cpu_has_bf16() else [])]
     chosen = [s for s in requested.split(",") if s] if requested else full

@@ -245,10 +245,10 @@ def read_metrics(output_dir: Path) -> dict[str, float]:
 def jbert_feature_lengths(setup: Setup, args: argparse.Namespace) -> dict[str, list[int]]:
     """Real token counts of the features jbert itself trains on: any task (QA windows included),
     for tasks the reference side cannot run."""
-    from jbert.finetuning import make_head, read_examples
-    from jbert.heads import EncodeOptions
-    from jbert.modeldir import load_tokenizer
-    from jbert.tasks import load_spec
+    from jbert.config.encoding import EncodeOptions
+    from jbert.config.tasks import load_spec
+    from jbert.finetuning.run import make_head, read_examples
+    from jbert.tokenization import load_tokenizer
 
     spec = load_spec(args.task)
     tokenizer = load_tokenizer(setup.model_dir)

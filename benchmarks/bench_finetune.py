@@ -5,7 +5,7 @@ Same run, same machine, same data, same initial weights, same hyperparameters:
   reference  the JGLUE recipe as users run it today: ``run_glue.py``-style ``transformers.Trainer``
              + ``BertJapaneseTokenizer`` + ``padding="max_length"`` (max_length 128), ``datasets.map``
   dynamic    the same Trainer with dynamic padding + length-grouped batches (a hand-tuned middle point)
-  jbert      ``jbert finetune jsts``: the CLI, in its own process, with jbert.finetuning's stage
+  jbert      ``jbert finetune jsts``: the CLI, in its own process, with jbert.finetuning.run's stage
              functions wrapped by timers (see JBERT_STAGES)
 
 Each side runs in its own fresh Python process, so each pays its own start-up. Prints the stage
@@ -106,7 +106,7 @@ def _reference_trainer(spec: dict[str, Any], model: Any, tokenizer: Any, data: A
 
 
 # ---------------------------------------------------------------------------------- jbert side
-# Functions of jbert.finetuning whose wall time makes a stage. They are looked up by name at call
+# Functions of jbert.finetuning.run whose wall time makes a stage. They are looked up by name at call
 # time inside run_finetune, so wrapping the module attributes times them without touching jbert;
 # a name that no longer exists is simply not timed (its seconds fall into "other").
 JBERT_STAGES = {
@@ -138,10 +138,10 @@ def jbert_args(setup: S.Setup, args: argparse.Namespace, output_dir: Path, preci
 
 
 def jbert_child(argv: list[str], result_path: Path) -> None:
-    """``jbert`` CLI in this process, with jbert.finetuning's stage functions timed."""
+    """``jbert`` CLI in this process, with jbert.finetuning.run's stage functions timed."""
     stages = C.Stages()
     with stages("startup"):
-        import jbert.finetuning as F
+        import jbert.finetuning.run as F
         from jbert.cli import main
 
     def timed(fn: Any, stage: str) -> Any:

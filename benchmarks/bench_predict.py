@@ -114,7 +114,7 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
         import transformers  # noqa: F401
 
         import jbert.inference as I
-        import jbert.modeldir as M
+        import jbert.models.directory as M
         from jbert.cli import main
 
     def timed(fn: Any, stage: str) -> Any:
@@ -124,7 +124,7 @@ def jbert_child(spec: dict[str, Any]) -> dict[str, Any]:
         return wrapper
 
     # both are looked up at call time (api.predict imports run_predict from jbert.inference,
-    # run_predict imports load_finetuned from jbert.modeldir)
+    # run_predict imports load_finetuned from jbert.models.directory)
     M.load_finetuned = timed(M.load_finetuned, "load")
     I.run_predict = timed(I.run_predict, "run")
     _time_encode_and_forward(timed)

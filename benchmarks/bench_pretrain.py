@@ -43,6 +43,7 @@ import _common as C  # noqa: E402
 
 CORPUS = sorted((C.REPO / "data" / "pretrain").glob("*.txt"))
 SIDES = ("reference", "jbert", "jbert-wwm", "jbert-bf16", "reference-bf16")
+MLM_PROBABILITY = 0.15  # both sides: the recipe's DataCollatorForLanguageModeling and jbert pretrain's default
 # jbert-bf16: whole-word masking with --precision bf16, run only on a GPU or a CPU with native bf16
 # (AVX512-BF16 / AMX); against the reference in fp32, so it is reported beside the fp32 ratio, not instead.
 # reference-bf16: the same recipe with run_mlm.py's --bf16 (Trainer autocast), the like-for-like bf16 pair
@@ -83,7 +84,7 @@ def reference_child(spec: dict[str, Any]) -> dict[str, Any]:
                              logging_steps=50, save_strategy="no", report_to="none", use_cpu=spec["device"] == "cpu",
                              disable_tqdm=True, bf16=spec.get("bf16", False))
     trainer = Trainer(model=model, args=args, train_dataset=lm["train"], eval_dataset=lm["validation"],
-                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15),
+                      data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=MLM_PROBABILITY),
                       processing_class=tokenizer)
     train = trainer.train()
     metrics = trainer.evaluate()
@@ -113,7 +114,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _has_bf16(device: str) -> bool:
-    from jbert.precision import cpu_has_bf16
+    from jbert.config.precision import cpu_has_bf16
 
     return device == "cuda" or cpu_has_bf16()
 
@@ -155,15 +156,21 @@ def summarise(results: dict[str, dict], paths: dict[str, Path], args: argparse.N
 
     model = AutoModelForMaskedLM.from_pretrained(paths["model"])
     shape = C.ModelShape.of(model)
-    # the MLM decoder (tied to the word embeddings, so not among the non-embedding parameters) is a
-    # hidden x vocab matmul at every position in both sides: count it
-    shape = C.ModelShape(shape.layers, shape.hidden, shape.params + model.config.vocab_size * shape.hidden,
-                         shape.total_params)
+    # Count the work each side does. The encoder runs at every position in both sides; the prediction head
+    # (its transform, then the decoder: hidden x vocab, tied to the word embeddings) runs at every position
+    # in the reference's dense head but only at the masked ones (15%) in jbert's sparse head
+    # (jbert/pretraining/sparse_head.py). Counting the dense head for jbert gave an MFU above 1.
+    head = sum(p.numel() for n, p in model.named_parameters() if n.startswith(("cls.", "lm_head.")) and
+               ".embeddings." not in f".{n}") + model.config.vocab_size * shape.hidden
+    encoder = C.ModelShape(shape.layers, shape.hidden, shape.params - (head - model.config.vocab_size * shape.hidden),
+                           shape.total_params)
     tokens = args.steps * args.batch_size * args.max_length
-    flops = C.train_flops(shape, [args.max_length] * args.steps * args.batch_size)
-    for r in results.values():
+    encoder_flops = C.train_flops(encoder, [args.max_length] * args.steps * args.batch_size)
+    for side, r in results.items():
+        positions = tokens if side.startswith("reference") else MLM_PROBABILITY * tokens
+        r["train_flops"] = encoder_flops + 3 * 2.0 * head * positions
         r["train_tokens_per_s"] = tokens / r["train_runtime"]
-        r["train_mfu"] = C.mfu(flops, r["train_runtime"], ceiling)
+        r["train_mfu"] = C.mfu(r["train_flops"], r["train_runtime"], ceiling)
     ref = results.get("reference", {}).get("wall")
     return {"config": {k: v for k, v in vars(args).items() if k not in ("child", "workdir")},
             "model": shape.to_dict(), "train_tokens": tokens, "ceiling_gflops": ceiling, "sides": results,

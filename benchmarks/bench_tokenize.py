@@ -89,13 +89,12 @@ def best_of(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, tuple[
     return best
 
 
-def contenders(tok_dir: Path, singles: list[str], pairs: list[tuple[str, str]], num_proc: int
+def contenders(tok_dir: Path, singles: list[str], pairs: list[tuple[str, str]]
                ) -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import BertJapaneseTokenizer, BertTokenizerFast
 
     from jbert.tokenization import load_tokenizer, make_tagger, segment
-    from jbert.tokenization.parallel import encode_parallel
 
     slow = BertJapaneseTokenizer.from_pretrained(tok_dir, model_input_names=["input_ids", "token_type_ids",
                                                                                "attention_mask"])
@@ -118,15 +117,12 @@ def contenders(tok_dir: Path, singles: list[str], pairs: list[tuple[str, str]], 
         "BertJapaneseTokenizer": lambda: run(slow),
         "jbert, 1 thread": lambda: run(one, return_offsets_mapping=True),
         f"jbert, {threaded._pre.segmenter.threads} MeCab thread(s)": lambda: run(threaded, return_offsets_mapping=True),
-        f"jbert, {num_proc} processes": lambda: (
-            encode_parallel(one, singles, num_proc=num_proc, return_offsets_mapping=True),
-            encode_parallel(one, first, second, num_proc=num_proc, return_offsets_mapping=True)),
         "naive fugashi -> BertTokenizerFast": lambda: (
             naive_tok([words(t) for t in singles], is_split_into_words=True),
             naive_tok([words(t) for t in first], [words(t) for t in second], is_split_into_words=True)),
         "MeCab parse only (floor)": lambda: [segment(tagger, t) for t in normalised],
     }
-    outputs = {name: fns[name]() for name in list(fns)[:4]}
+    outputs = {name: fns[name]() for name in list(fns)[:3]}
     return fns, outputs
 
 
@@ -174,13 +170,12 @@ def main() -> None:
                    help="trained: jbert's WordPiece trainer on JGLUE train text; local: frequent MeCab words")
     p.add_argument("--vocab-size", type=int, default=32768)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--num-proc", type=int, default=os.cpu_count() or 1)
     args = p.parse_args()
 
     singles, pairs = load_texts(args.jglue_dir)
     chars = sum(map(len, singles)) + sum(len(a) + len(b) for a, b in pairs)
     tok_dir = build_tokenizer(args)
-    fns, outputs = contenders(tok_dir, singles, pairs, args.num_proc)
+    fns, outputs = contenders(tok_dir, singles, pairs)
     check_identical(outputs)
     sudachi_fns, sudachi_outputs = sudachi_contenders(tok_dir, singles, pairs)
     if sudachi_outputs:

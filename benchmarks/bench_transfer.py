@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                         "fp32 (about twice the steps in the same minutes). Fine-tuning stays fp32 on both sides")
     args = p.parse_args(argv)
     if args.precision == "auto":
-        from jbert.precision import cpu_has_bf16
+        from jbert.config.precision import cpu_has_bf16
 
         args.precision = "bf16" if cpu_has_bf16() else "fp32"
     work = args.workdir

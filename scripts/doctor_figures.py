@@ -82,7 +82,7 @@ def report(path: Path, texts: list[str]) -> dict:
 
 def same_segmentation(texts: list[str]) -> int:
     from jbert.tokenization.dictprobe import mecab_kwargs_for
-    from jbert.tokenization.mecab import make_tagger, segment
+    from jbert.tokenization.segmenters.mecab import make_tagger, segment
 
     ipa, uni = make_tagger(mecab_kwargs_for("ipadic")), make_tagger(mecab_kwargs_for("unidic_lite"))
     norm = [unicodedata.normalize("NFKC", t) for t in texts]

@@ -34,10 +34,10 @@ def build_finetuned(out: Path, head_name: str, tiny_model_dir: Path, max_length:
     import torch
     from transformers import AutoTokenizer
 
-    from jbert.config import build_config
+    from jbert.config.run import build_config
+    from jbert.config.tasks import load_spec
     from jbert.heads import get_head
-    from jbert.modeldir import save_finetuned
-    from jbert.tasks import load_spec
+    from jbert.models.directory import save_finetuned
 
     task, labels, _ = MODELS[head_name]
     spec = load_spec(task)

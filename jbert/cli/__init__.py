@@ -1,6 +1,11 @@
-"""``jbert`` command line. Each command lives in its own module and registers on ``app``."""
+"""``jbert`` command line. Each command lives in its own module and registers on ``app``.
+
+May import: ``jbert.api`` and ``jbert.config`` (to build the configs the core takes), plus the stages' config
+and result types; never does a stage's work itself: parse -> config -> ``jbert.api`` call -> print.
+"""
 
 from jbert.cli import (  # noqa: E402,F401  (registration)
+    config,
     data,
     evaluate,
     export,

@@ -15,8 +15,9 @@ from typing import Any
 import typer
 
 from jbert import __version__
+from jbert.config.inference import RunSettings
 from jbert.errors import JbertError
-from jbert.runtime import tune_allocator
+from jbert.training.runtime import tune_allocator
 
 app = typer.Typer(
     name="jbert",
@@ -73,7 +74,7 @@ def fail(message: str) -> None:
 # Options every command that runs a fine-tuned model shares (eval, eval jglue, predict): one
 # definition, so their names, defaults and help cannot drift apart.
 def batch_size_option() -> Any:
-    return typer.Option(32, "--batch-size", help="Examples per forward pass.")
+    return typer.Option(RunSettings.batch_size, "--batch-size", help="Examples per forward pass.")
 
 
 def device_option() -> Any:
@@ -82,7 +83,7 @@ def device_option() -> Any:
 
 def precision_option() -> Any:
     return typer.Option(
-        "auto", "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
+        RunSettings.precision, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it, else fp32)."
     )
 
 

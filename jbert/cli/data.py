@@ -12,7 +12,7 @@ import typer
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
 from jbert.cli.finetune import _TASK_HELP, _plain
-from jbert.config import build_config
+from jbert.config.run import build_config
 from jbert.datacheck import format_report
 
 data_app = typer.Typer(help="Look at datasets before training.", no_args_is_help=True)

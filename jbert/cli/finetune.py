@@ -23,8 +23,8 @@ from jbert.cli._training import (
     train_precision_option,
     training_flags,
 )
-from jbert.config import build_config
-from jbert.sweep import SweepConfig, sweep_markdown
+from jbert.config.run import build_config
+from jbert.finetuning.sweep import SweepConfig, sweep_markdown
 
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "

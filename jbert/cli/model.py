@@ -9,7 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
-from jbert.modeling import SIZES
+from jbert.models.initialise import SIZES
 
 model_app = typer.Typer(help="Model utilities (random initialisation, fill-mask).", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -25,7 +25,7 @@ def init(
     seed: int = typer.Option(0, "--seed", help="Random seed for the initial weights."),
 ) -> None:
     """Write a randomly initialised BERT whose vocabulary is the tokenizer's (weights + tokenizer files)."""
-    from jbert.modeling import init_model
+    from jbert.models.initialise import init_model
 
     out = init_model(tokenizer, size, output, masked_lm=masked_lm, seed=seed)
     layers, hidden, heads, _ = SIZES[size]

@@ -9,6 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
+from jbert.config.inference import RunSettings
 from jbert.inference import PredictConfig, PredictSummary
 
 _HELP = """Run a fine-tuned model over input files: one output row per input
@@ -75,7 +76,7 @@ def predict(
         None, "--errors", help="With --on-error skip: where bad rows go (JSON Lines)."
     ),
     chunk_size: int = typer.Option(
-        10_000, "--chunk-size", help="Rows read, encoded and written at a time (memory use)."
+        RunSettings.chunk_size, "--chunk-size", help="Rows read, encoded and written at a time (memory use)."
     ),
     progress: bool | None = typer.Option(
         None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."

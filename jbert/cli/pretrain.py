@@ -22,7 +22,7 @@ from jbert.cli._training import (
     train_precision_option,
     training_flags,
 )
-from jbert.config import build_config
+from jbert.config.run import build_config
 from jbert.errors import ConfigError
 from jbert.pretraining import PretrainConfig
 

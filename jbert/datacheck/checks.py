@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jbert.config import JbertConfig, with_recipe
+from jbert.config.run import JbertConfig, with_recipe
 from jbert.data import Example, RowError
 from jbert.datacheck.report import DataReport
-from jbert.datafiles import make_head, resolve_data_files, resolve_spec
 from jbert.errors import DataFormatError
+from jbert.finetuning.datafiles import make_head, resolve_data_files, resolve_spec
 from jbert.heads import Head
 from jbert.readers import ReadContext, read_items
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from jbert.config import JbertConfig
+from jbert.config.encoding import EncodeOptions
+from jbert.config.run import JbertConfig
 from jbert.data import Example
 from jbert.datacheck.report import DataReport
 from jbert.heads import EncodeStats, Head
-from jbert.modeldir import encode_options
 from jbert.tokenization import load_tokenizer
 
 PERCENTILES = (50, 90, 95, 99, 100)
@@ -26,7 +26,7 @@ def token_statistics(
     report: DataReport, head: Head, cfg: JbertConfig, splits: dict[str, list[Example]]
 ) -> dict[str, Any]:
     tokenizer = load_tokenizer(cfg.model.name_or_path)
-    options = encode_options(cfg, train=True)
+    options = EncodeOptions.of(cfg.encoding, cfg.decoding, train=True)
     stats: dict[str, Any] = {"tokenizer": str(cfg.model.name_or_path), "max_length": options.max_length, "splits": {}}
     for split, examples in splits.items():
         if not examples:

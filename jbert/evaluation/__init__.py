@@ -5,6 +5,9 @@
 * ``EvalConfig``  -> ``evaluate_model``  (``jbert eval --model DIR --data FILE``)
 * ``ScoreConfig`` -> ``score_files``     (``jbert eval score``)
 * ``JglueConfig`` -> ``evaluate_jglue``  (``jbert eval jglue``)
+
+May import: ``jbert.finetuning`` (a sweep's record), ``jbert.inference`` and everything below; never
+``jbert.report``, ``jbert.api`` or the CLI.
 """
 
 from __future__ import annotations

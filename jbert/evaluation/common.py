@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example
 from jbert.errors import DataFormatError
 from jbert.metrics import compute, confusion_matrix
-from jbert.tasks import TaskSpec
 
 
 @dataclass

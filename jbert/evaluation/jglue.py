@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jbert.config.inference import RunSettings
+from jbert.config.tasks import jglue_file
 from jbert.errors import ConfigError
 from jbert.evaluation.common import EvalResult
 from jbert.evaluation.model import EvalConfig, evaluate_model
-from jbert.tasks import jglue_file
 
 # (task spec name, column title, metric keys shown as "a/b"), in the JGLUE paper's order.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -46,14 +47,11 @@ BASELINES: dict[str, dict[str, dict[str, float]]] = {
 }
 
 
-@dataclass
-class JglueConfig:
+@dataclass(kw_only=True)
+class JglueConfig(RunSettings):
     model_dirs: list[str]  # fine-tuned model dirs, or dirs holding one per task in subdirectories
     jglue_dir: str | None = None  # None: the jglue_dir each model was fine-tuned with
     output: str | None = None  # the table as JSON
-    batch_size: int = 32
-    device: str | None = None
-    precision: str = "auto"
 
 
 @dataclass
@@ -76,8 +74,8 @@ class JglueResult:
 
 def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
     """Evaluate each model found under ``cfg.model_dirs`` on its task's JGLUE valid split."""
-    from jbert.modeldir import read_finetuned_config
-    from jbert.sweep import read_selection
+    from jbert.finetuning.sweep import read_selection
+    from jbert.models.directory import read_finetuned_config
 
     results: dict[str, EvalResult] = {}
     selection: dict[str, dict[str, Any]] = {}
@@ -94,7 +92,7 @@ def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
         valid = jglue_file(spec, cfg.jglue_dir or config.data.jglue_dir, "valid")
         eval_cfg = EvalConfig(
             model=str(model_dir), data=str(valid), batch_size=cfg.batch_size, device=cfg.device,
-            precision=cfg.precision,
+            precision=cfg.precision, max_length=cfg.max_length, chunk_size=cfg.chunk_size,
         )
         results[spec.name] = evaluate_model(eval_cfg)
         if chosen := read_selection(model_dir):
@@ -110,8 +108,8 @@ def evaluate_jglue(cfg: JglueConfig) -> JglueResult:
 def find_models(dirs: list[str]) -> list[Path]:
     """Each dir that holds ``jbert_config.yaml``, else its subdirectories that do (sorted). A sweep's
     output (``jbert finetune --sweep``) counts as its selected model, ``OUTPUT/best``."""
-    from jbert.modeldir import CONFIG_FILE
-    from jbert.sweep import BEST
+    from jbert.finetuning.sweep import BEST
+    from jbert.models.directory import CONFIG_FILE
 
     found: list[Path] = []
     for raw in dirs:

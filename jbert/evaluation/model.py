@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jbert.errors import ConfigError
+from jbert.config.inference import RunSettings
 from jbert.evaluation.common import EvalResult, jsonable, require_references, score_values
 from jbert.inference import Predictor, resolve_device
 from jbert.inference.inputs import input_reader
@@ -19,31 +19,24 @@ from jbert.readers import read
 from jbert.writers import RowWriter, open_rows, prediction_row
 
 
-@dataclass
-class EvalConfig:
+@dataclass(kw_only=True)
+class EvalConfig(RunSettings):
     model: str
     data: str
     output: str | None = None  # metrics JSON
     predictions: str | None = None  # per-example predictions beside the gold values (jsonl/csv/tsv)
     input_format: str | None = None  # a reader name; None: by extension, else the task's reader
-    batch_size: int = 32
-    device: str | None = None
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (jbert.precision: auto is fp32 on a CPU)
-    max_length: int | None = None  # None: the model's own
-    chunk_size: int = 10_000
 
 
 def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
     """Predict every row of ``cfg.data`` and score it with the task's metrics."""
-    from jbert.modeldir import load_finetuned
+    from jbert.inference.loading import load_finetuned
 
     # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
+    cfg.check()
     device = resolve_device(cfg.device) if cfg.device else None
-    if cfg.batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
     ft = finetuned or load_finetuned(cfg.model, device=device)
-    options = replace(ft.options, train=False, max_length=cfg.max_length or ft.options.max_length)
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, replace(cfg, device=device))
     items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob)
     predicted: list[Any] = []
     gold: list[Any] = []

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jbert.config.tasks import TaskSpec, load_spec
 from jbert.data import Entity, Example, Prediction
 from jbert.errors import DataFormatError
 from jbert.evaluation.common import EvalResult, require_references, score_values
@@ -29,7 +30,6 @@ from jbert.heads import get_head
 from jbert.inference.inputs import input_reader
 from jbert.readers import read
 from jbert.readers._common import json_rows, read_text
-from jbert.tasks import TaskSpec, load_spec
 
 SQUAD_FIX = 'write {"question id": "answer text", ...} (run_qa.py eval_predictions.json) or JSON Lines'
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jbert import __version__
+from jbert.config.inference import RunSettings
 from jbert.errors import ConfigError, ExportRefusedError
 from jbert.export.agreement import AGREEMENT, describe
 from jbert.export.formats import (
@@ -31,7 +32,7 @@ from jbert.export.formats import (
 from jbert.export.recorder import Recorder
 from jbert.inference import Predictor
 from jbert.inference.inputs import input_reader
-from jbert.model_inputs import model_inputs
+from jbert.models.inputs import model_inputs
 from jbert.readers import read
 
 _NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE)  # the original's, not the export's
@@ -46,7 +47,7 @@ class ExportConfig:
     data: str | None = None  # rows to measure agreement on; None: the model's validation file
     min_agreement: float = 0.99
     tolerance: float | None = None  # regression: |delta| a row may differ by and still agree
-    batch_size: int = 32
+    batch_size: int = RunSettings.batch_size  # measuring agreement: the original and the export, on the CPU
 
 
 @dataclass
@@ -61,7 +62,7 @@ class ExportResult:
 
 def run_export(cfg: ExportConfig) -> ExportResult:
     """Export ``cfg.model`` to ``cfg.output``; see the module docstring."""
-    from jbert.modeldir import load_finetuned
+    from jbert.inference.loading import load_finetuned
 
     fmt = _check(cfg)
     fmt.require()
@@ -101,8 +102,7 @@ def _check(cfg: ExportConfig) -> Any:
         raise ConfigError(f"--min-agreement is a share between 0 and 1 (0.99 = 99%), got {cfg.min_agreement}")
     if cfg.tolerance is not None and cfg.tolerance < 0:
         raise ConfigError(f"--tolerance must be 0 or more, got {cfg.tolerance}")
-    if cfg.batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
+    RunSettings(batch_size=cfg.batch_size).check()
     out = Path(cfg.output)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--output {out} already exists and is not empty; choose a new directory or remove it")
@@ -111,7 +111,7 @@ def _check(cfg: ExportConfig) -> Any:
 
 def _data_path(cfg: ExportConfig, ft: Any) -> Path:
     """``--data``, else the validation file the model was fine-tuned with (jbert_config.yaml)."""
-    from jbert.tasks import jglue_file
+    from jbert.config.tasks import jglue_file
 
     data = ft.config.data
     if cfg.data:
@@ -139,7 +139,8 @@ def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
 def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int) -> tuple[list[Any], float]:
     """The head's prediction values for every example (fp32, CPU) and the seconds it took."""
     options = replace(ft.options, train=False)
-    predictor = Predictor(ft.head, ft.tokenizer, model, options, batch_size, "cpu", "fp32")
+    predictor = Predictor(ft.head, ft.tokenizer, model, options, RunSettings(batch_size=batch_size, device="cpu",
+                                                                         precision="fp32"))
     started = time.perf_counter()
     pairs, _ = predictor.predict(examples)
     seconds = max(time.perf_counter() - started, 1e-9)

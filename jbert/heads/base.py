@@ -19,13 +19,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from jbert.config.encoding import EncodeOptions
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example, Prediction
-from jbert.heads.options import EncodeOptions
-from jbert.tasks import TaskSpec
-
-Feature = dict[str, Any]
-# QA models take their targets as start_positions / end_positions instead of labels.
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels", "start_positions", "end_positions")
+from jbert.heads.collate import MODEL_INPUTS, Feature, PaddingCollator  # noqa: F401 (Feature, MODEL_INPUTS: re-exported)
 
 
 @dataclass
@@ -70,10 +67,8 @@ class Head(ABC):
     def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None, position_ids: bool = False,
                  tensors: str = "pt") -> Any:
         """Dynamic padding of the model inputs only (metadata keys dropped); ``position_ids``: add
-        ``0 .. len-1`` per row (``jbert.model_inputs``: a model pre-trained with positions from 0);
+        ``0 .. len-1`` per row (``jbert.models.inputs``: a model pre-trained with positions from 0);
         torch tensors, or numpy arrays with ``tensors="np"``."""
-        from jbert.heads.collate import PaddingCollator
-
         return PaddingCollator(tokenizer, pad_to_multiple_of=pad_to_multiple_of, position_ids=position_ids,
                                tensors=tensors)
 

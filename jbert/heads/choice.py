@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jbert.config.encoding import EncodeOptions
 from jbert.data import Example, Prediction
 from jbert.heads import HEADS
 from jbert.heads._util import (
@@ -21,7 +22,7 @@ from jbert.heads._util import (
     tokenize,
     truncated_rows,
 )
-from jbert.heads.base import EncodeOptions, Feature, Head
+from jbert.heads.base import Feature, Head
 
 INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 

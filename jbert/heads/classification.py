@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from jbert.config.encoding import EncodeOptions
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example, Prediction
 from jbert.heads import HEADS
 from jbert.heads._util import (
@@ -28,8 +30,7 @@ from jbert.heads._util import (
     tokenize,
     truncated_rows,
 )
-from jbert.heads.base import EncodeOptions, Feature, Head
-from jbert.tasks import TaskSpec
+from jbert.heads.base import Feature, Head
 
 
 class _SequenceHead(Head):

@@ -2,7 +2,7 @@
 ``pad_to_multiple_of``), never to ``max_length``.
 
 Only model inputs (``jbert.heads.base.MODEL_INPUTS``) survive, and of the tokenizer's outputs only
-those in its ``model_input_names`` (``jbert.model_inputs.align_tokenizer`` sets them to what the
+those in its ``model_input_names`` (``jbert.models.inputs.align_tokenizer`` sets them to what the
 model takes: no ``token_type_ids`` for RoBERTa, DistilBERT ...); metadata such as
 ``example_index`` or ``offset_mapping`` stays with the features for ``decode``. A sequence
 feature is 1-D (``[seq]``) or, for multiple choice, 2-D (``[num_choices, seq]``); a scalar
@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from jbert.heads.base import MODEL_INPUTS, Feature
-
 LABEL_PAD = -100  # ignored by every HF loss
 _TOKENIZER_OUTPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+Feature = dict[str, Any]
+# QA models take their targets as start_positions / end_positions instead of labels.
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "labels", "start_positions", "end_positions")
 
 
 class PaddingCollator:
@@ -51,7 +54,7 @@ class PaddingCollator:
             raise ValueError("cannot collate an empty batch")
         batch = {key: self._stack(key, [f[key] for f in features]) for key in self.keys if key in features[0]}
         if self.position_ids:
-            from jbert.model_inputs import position_ids
+            from jbert.models.inputs import position_ids
 
             batch["position_ids"] = position_ids(batch["input_ids"])
         if self.tensors == "np":

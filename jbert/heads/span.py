@@ -26,10 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from jbert.config.encoding import EncodeOptions
 from jbert.data import Example, Prediction
 from jbert.heads import HEADS
 from jbert.heads._util import check_rows, data_error, model_inputs, require_text_pair, softmax
-from jbert.heads.base import EncodeOptions, Feature, Head
+from jbert.heads.base import Feature, Head
 
 logger = logging.getLogger(__name__)
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from jbert.config.encoding import EncodeOptions
+from jbert.config.tasks import TaskSpec
 from jbert.data import Entity, Example, Prediction
 from jbert.heads import HEADS
 from jbert.heads._util import (
@@ -35,8 +37,7 @@ from jbert.heads._util import (
     tokenize,
     truncated_rows,
 )
-from jbert.heads.base import EncodeOptions, Feature, Head
-from jbert.tasks import TaskSpec
+from jbert.heads.base import Feature, Head
 
 logger = logging.getLogger(__name__)
 IGNORE = -100

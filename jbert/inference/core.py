@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from jbert.config.encoding import EncodeOptions
+from jbert.config.inference import RunSettings
+from jbert.config.precision import autocast_dtype, resolve_precision
 from jbert.data import Example, Prediction, RowError
 from jbert.errors import ConfigError, DataFormatError
-from jbert.heads.base import EncodeOptions, Feature, Head
-from jbert.model_inputs import clamp_max_length, model_inputs
-from jbert.precision import autocast_dtype, resolve_precision
+from jbert.heads.base import Feature, Head
+from jbert.models.inputs import clamp_max_length, model_inputs
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,27 +55,22 @@ def resolve_device(device: str | None) -> str:
 class Predictor:
     """Runs a head's model on chunks of examples.
 
-    >>> predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, batch_size=64)
+    >>> predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(batch_size=64))
     >>> pairs, errors = predictor.predict(examples)
     """
 
-    def __init__(
-        self,
-        head: Head,
-        tokenizer: Any,
-        model: Any,
-        options: EncodeOptions,
-        batch_size: int = 32,
-        device: str | None = None,
-        precision: str = "auto",
-    ):
-        if batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
-        # the inputs and the longest sequence this architecture reads (an export records them)
+    def __init__(self, head: Head, tokenizer: Any, model: Any, options: EncodeOptions,
+                 settings: RunSettings | None = None):
+        settings = settings or RunSettings()
+        settings.check()
+        device, precision = settings.device, settings.precision
+        # the inputs and the longest sequence this architecture reads (an export records them): the one
+        # place an inference run meets the model, so the one place --max-length is clamped to it
         takes = getattr(model, "model_inputs", None) or model_inputs(model.config)
         self.input_names = takes.names
-        options = replace(options, max_length=clamp_max_length(options.max_length, takes, "--max-length"))
-        self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, batch_size
+        max_length = clamp_max_length(settings.max_length or options.max_length, takes, "--max-length")
+        options = replace(options, train=False, max_length=max_length)
+        self.head, self.tokenizer, self.options, self.batch_size = head, tokenizer, options, settings.batch_size
         # A model that runs on numpy arrays (ONNX Runtime) gets them: no torch in that process.
         self.numpy = runs_on_numpy(model)
         self.device = "cpu" if self.numpy else resolve_device(device)

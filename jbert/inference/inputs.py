@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec
 from jbert.readers import READERS, Item, ReadContext, _load_builtin_readers, raise_errors
 from jbert.readers import read_items as read_items_of
-from jbert.tasks import TaskSpec
 
 # None: the task spec's own reader (JGLUE ships JSON Lines as *.json, JSQuAD SQuAD JSON as *.json).
 EXTENSIONS: dict[str, str | None] = {

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from jbert.config.inference import RunSettings
 from jbert.data import Prediction
 from jbert.errors import ConfigError
-from jbert.heads.options import EncodingConfig
 from jbert.inference.core import Predictor, RowError, resolve_device
 from jbert.inference.inputs import input_reader, read_items
 from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, prediction_row
@@ -24,21 +24,16 @@ from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, pred
 ON_ERROR = ("fail", "skip")
 
 
-@dataclass
-class PredictConfig:
+@dataclass(kw_only=True)
+class PredictConfig(RunSettings):
     model: str
     inputs: list[str]
     output: str = "-"
     format: str | None = None  # jsonl | csv | tsv; None: by the output's extension
     input_format: str | None = None  # a reader name; None: by each input's extension
-    batch_size: int = 32
-    device: str | None = None
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (jbert.precision: auto is fp32 on a CPU)
-    max_length: int | None = None  # None: the model's own (from its jbert_config.yaml)
     n_best: int | None = None  # QA: keep the K best answers per question
     on_error: str = "fail"
     errors: str | None = None  # skip mode: where bad rows go (default OUTPUT.errors.jsonl, or stderr)
-    chunk_size: int = 10_000
     progress: bool = False  # a tqdm bar (rows/s) on stderr
 
 
@@ -55,20 +50,15 @@ class PredictSummary:
 
 def run_predict(cfg: PredictConfig) -> PredictSummary:
     """Predict every row of ``cfg.inputs`` with the model in ``cfg.model``; see the module docstring."""
-    from jbert.modeldir import load_finetuned
+    from jbert.inference.loading import load_finetuned
 
     _check(cfg)
     # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
     device = resolve_device(cfg.device) if cfg.device else None
     ft = load_finetuned(cfg.model, device=device)
     started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
-    options = replace(
-        ft.options,
-        train=False,
-        max_length=cfg.max_length or ft.options.max_length,
-        n_best_size=max(ft.options.n_best_size, cfg.n_best or 0),
-    )
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
+    options = replace(ft.options, n_best_size=max(ft.options.n_best_size, cfg.n_best or 0))
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, replace(cfg, device=device))
     readers = [input_reader(path, ft.spec, cfg.input_format) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
@@ -96,14 +86,9 @@ def _check(cfg: PredictConfig) -> None:
         raise ConfigError("no input files; give one or more paths (or - for stdin)")
     if cfg.on_error not in ON_ERROR:
         raise ConfigError(f"--on-error must be one of {', '.join(ON_ERROR)}, got {cfg.on_error!r}")
-    if cfg.batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, got {cfg.batch_size}")
-    if cfg.chunk_size < 1:
-        raise ConfigError(f"chunk size must be at least 1, got {cfg.chunk_size}")
+    cfg.check()
     if cfg.n_best is not None and cfg.n_best < 1:
         raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
-    if cfg.max_length is not None:
-        EncodingConfig(max_length=cfg.max_length)  # the one validation of encoding settings
     if cfg.inputs.count("-") > 1:
         raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads

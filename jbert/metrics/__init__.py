@@ -7,6 +7,8 @@ Registered names: ``accuracy``, ``macro_f1``, ``mcc``, ``pearson``, ``spearman``
 
 >>> compute(["accuracy"], ["a", "b"], ["a", "a"])
 {'accuracy': 0.5}
+
+May import: the shared leaves (``jbert.registry``, ``jbert.errors``) and ``jbert.config`` only.
 """
 
 from __future__ import annotations

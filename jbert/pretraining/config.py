@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jbert.config import EncodingConfig, ModelConfig, TrainingConfig, validate_training
+from jbert.config.run import EncodingConfig, ModelConfig, TrainingConfig, validate_training
+from jbert.config.sections import Section, SectionedConfig
 from jbert.errors import ConfigError
-from jbert.sections import Section, SectionedConfig
 
 RECIPE = "pretrain/mlm"
 MASKINGS = ("whole-word", "token")

@@ -20,10 +20,10 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
     """One list of ``top_k`` fillers per mask token in ``text``, best first: the softmax over the
     vocabulary at each mask, as transformers' fill-mask pipeline scores it, but with every input the
     model takes. The pipeline cannot pass ``position_ids``, so for a model pre-trained with positions
-    counted from 0 (rinna's RoBERTa, ``jbert.model_inputs``) it would score with the wrong positions."""
+    counted from 0 (rinna's RoBERTa, ``jbert.models.inputs``) it would score with the wrong positions."""
     import torch
 
-    from jbert.model_inputs import align_tokenizer, position_ids, read_model_inputs
+    from jbert.models.inputs import align_tokenizer, position_ids, read_model_inputs
     from jbert.tokenization import load_tokenizer
 
     if not Path(model_dir).is_dir():
@@ -53,7 +53,7 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
 def _masked_lm(model_dir: str | Path) -> Any:
     from transformers import AutoModelForMaskedLM
 
-    from jbert.modeling import quiet_weight_saving
+    from jbert.models.initialise import quiet_weight_saving
 
     try:
         with quiet_weight_saving():

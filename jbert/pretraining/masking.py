@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from transformers import TrainerCallback
 
-from jbert.model_inputs import position_ids as positions_from_zero
+from jbert.models.inputs import position_ids as positions_from_zero
 
 LABEL_PAD = -100
 
@@ -78,7 +78,7 @@ class MlmCollator:
     checkpoint is off by the batch the data loader has already fetched ahead, so a resumed run would
     mask differently. Features that already carry ``labels`` (the held-out set, masked once with a
     fixed seed) are only padded. ``MaskEpoch`` keeps ``epoch`` current. ``position_ids``: add
-    ``0 .. width-1`` per row (a model pre-trained with positions from 0: ``jbert.model_inputs``)."""
+    ``0 .. width-1`` per row (a model pre-trained with positions from 0: ``jbert.models.inputs``)."""
 
     def __init__(self, tokenizer: Any, probability: float = 0.15, whole_word: bool = True,
                  pad_to_multiple_of: int | None = None, seed: int = 0, position_ids: bool = False):

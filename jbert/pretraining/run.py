@@ -1,7 +1,7 @@
 """The pre-training flow behind ``jbert.api.pretrain``:
 
 corpus files -> documents -> tokens -> packed blocks (``jbert.pretraining.corpus``, once per node)
--> masked-LM model -> training core (``jbert.training``) -> a plain model directory.
+-> masked-LM model -> training core (``jbert.training.core``) -> a plain model directory.
 
 The output loads with ``AutoModelForMaskedLM`` and ``pipeline("fill-mask")``, and ``jbert finetune
 --model OUTPUT`` starts from it. ``jbert_pretrain.yaml`` (config, corpus statistics, tokenizer
@@ -14,23 +14,21 @@ import contextlib
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from jbert import __version__
-from jbert.config import with_recipe
+from jbert.config.run import with_recipe
 from jbert.errors import ConfigError
-from jbert.model_inputs import clamp_max_length
-from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
+from jbert.models.directory import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
 from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
 from jbert.pretraining.words import word_source
-from jbert.training import Run, finish_run, fit, load_model, start_run
+from jbert.training.core import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
 logger = logging.getLogger(__name__)
@@ -43,15 +41,11 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     _check_required(cfg)
     cfg = with_recipe(cfg, RECIPE)
     has_eval = bool(cfg.corpus.valid) or cfg.corpus.valid_fraction > 0
-    run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
-                    marker=PRETRAIN_FILE, positions=cfg.model.position_ids)
+    # positions as resolved (rinna's RoBERTa: from 0) are recorded in jbert_pretrain.yaml and, through
+    # load_model, as jbert_position_ids in config.json, so finetune/eval/predict on the output feed them too
+    run, cfg = start_run(cfg, has_eval=has_eval, primary_metric="mlm_loss", marker=PRETRAIN_FILE)
     _check_masked_lm(cfg.model.name_or_path, run.inputs.model_type)
     _check_tokenizer(run.tokenizer, cfg)
-    # positions as resolved (rinna's RoBERTa: from 0): recorded in jbert_pretrain.yaml and, through
-    # load_model, as jbert_position_ids in config.json, so finetune/eval/predict on the output feed them too
-    cfg = replace(cfg, model=replace(cfg.model, position_ids=run.inputs.positions),
-                  encoding=replace(cfg.encoding, max_length=clamp_max_length(cfg.encoding.max_length, run.inputs,
-                                                                             "--max-length")))
     with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
         train, valid, stats = build_blocks(cfg, run)
     model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)

@@ -29,14 +29,14 @@ def word_source(tokenizer: Any) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _tagger() -> Any:
-    from jbert.tokenization.mecab import make_tagger
+    from jbert.tokenization.segmenters.mecab import make_tagger
 
     return make_tagger({"mecab_dic": "unidic_lite"})
 
 
 def mecab_word_starts(text: str, offsets: Sequence[Sequence[int]]) -> list[int]:
     """1 where a token (``offsets``: its ``(start, end)`` in `text`) starts a MeCab word, else 0."""
-    from jbert.tokenization.mecab import segment
+    from jbert.tokenization.segmenters.mecab import segment
 
     starts, cursor = [], 0
     for surface in segment(_tagger(), text):

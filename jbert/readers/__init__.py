@@ -8,6 +8,9 @@ fail``), and ``jbert data check`` lists them. What cannot be isolated (a file th
 or not JSON at all, broken CSV quoting, a duplicated header) still raises DataFormatError.
 Examples keep the input's id (the id column, else the 1-based line number / record index as a
 string) and the 1-based line.
+
+May import: ``jbert.config`` (task specs) and the shared leaves (``jbert.data``, ``jbert.errors``,
+``jbert.registry``) only.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from jbert.config.run import IOB_MODES
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example, RowError
 from jbert.errors import DataFormatError
-from jbert.readers.iob import IOB_MODES, ReadContext
+from jbert.readers.iob import ReadContext
 from jbert.registry import Registry
-from jbert.tasks import TaskSpec
 
 Item = Example | RowError
 Reader = Callable[[Path, TaskSpec, ReadContext], Iterator[Item]]

@@ -1,6 +1,6 @@
 """What the row readers share: UTF-8 lines with their numbers, and row -> Example by the spec's columns.
 
-Column roles (see ``jbert.tasks.ROLES``) come from ``spec.columns``; a role the spec does not
+Column roles (see ``jbert.config.tasks.ROLES``) come from ``spec.columns``; a role the spec does not
 name falls back to the column of the same name (``text`` -> ``"text"``). Optional roles
 (``text_pair``, ``choices``, ``entities``) are read only when the spec names them, or, for
 ``entities``/``tokens``, when the row has them. Labels are kept as the file wrote them (a JSON
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import Entity, Example, RowError
 from jbert.errors import DataFormatError, MissingColumnError
 from jbert.readers.iob import ReadContext, join_tokens, tags_to_entities
-from jbert.tasks import TaskSpec
 
 UTF8_FIX = "save the file as UTF-8"
 Item = Example | RowError  # what readers yield: a row, or why that row cannot be read

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example, RowError
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
 from jbert.readers._common import Item, iter_lines, require_rows
 from jbert.readers.iob import ReadContext, join_tokens, tags_to_entities
-from jbert.tasks import TaskSpec
 
 
 @READERS.register("conll")

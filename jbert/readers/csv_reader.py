@@ -9,12 +9,12 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import RowError
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
 from jbert.readers._common import Item, iter_lines, require_rows, row_item
 from jbert.readers.iob import ReadContext
-from jbert.tasks import TaskSpec
 
 
 @READERS.register("csv")

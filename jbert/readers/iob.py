@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jbert.config.run import check_iob_mode
 from jbert.data import Entity
-from jbert.errors import ConfigError, IobError
+from jbert.errors import IobError
 
 logger = logging.getLogger(__name__)
-IOB_MODES = ("repair", "strict")
 
 
 @dataclass
@@ -45,11 +45,6 @@ class ReadContext:
             "do: line %s%s (--set data.iob=strict refuses them; `jbert data check` lists them all)",
             path, len(self.slips), first, more,
         )
-
-
-def check_iob_mode(mode: str) -> None:
-    if mode not in IOB_MODES:
-        raise ConfigError(f"data.iob must be one of {', '.join(IOB_MODES)}, got {mode!r}")
 
 
 def _needs_space(left: str, right: str) -> bool:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import RowError
 from jbert.readers import READERS
 from jbert.readers._common import Item, json_objects, require_rows, row_item
 from jbert.readers.iob import ReadContext
-from jbert.tasks import TaskSpec
 
 
 @READERS.register("jsonl")

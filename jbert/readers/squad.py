@@ -18,12 +18,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import Answer, Example, RowError
 from jbert.errors import DataFormatError
 from jbert.readers import READERS
 from jbert.readers._common import Item, get_text, json_objects, read_text, require_rows
 from jbert.readers.iob import ReadContext
-from jbert.tasks import TaskSpec
 
 SQUAD_FIX = 'expected {"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}]}'
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example, RowError
 from jbert.readers import READERS
 from jbert.readers._common import Item, iter_lines, require_rows
 from jbert.readers.iob import ReadContext
-from jbert.tasks import TaskSpec
 
 
 @READERS.register("text")

@@ -8,6 +8,8 @@ for (confusion matrix, predicted-vs-gold scatter, per-type P/R/F1, QA by answer 
 answers), the sweep that selected it, its configuration and tokenizer fingerprint. Several runs
 add a comparison table and overlaid curves; JGLUE task runs (or a ``jbert eval jglue --output``
 JSON) add the JGLUE table beside the paper's baselines. Plots need matplotlib (``jbert[report]``).
+
+May import: every stage (``evaluation``, ``finetuning``, ``training``, ...); never ``jbert.api`` or the CLI.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jbert.config import JbertConfig
+from jbert.config.run import JbertConfig
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example
 from jbert.errors import ConfigError, JbertError
 from jbert.heads import Head, get_head
-from jbert.tasks import TaskSpec
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ class RunData:
 
 def load_run(path: Path) -> RunData:
     """Everything the report shows about one fine-tuned directory (missing parts noted, not fatal)."""
-    from jbert.modeldir import METRICS_FILE, read_finetuned_config
-    from jbert.sweep import SWEEP_FILE, read_selection
-    from jbert.trainer import TRAIN_LOG
+    from jbert.finetuning.sweep import SWEEP_FILE, read_selection
+    from jbert.models.directory import METRICS_FILE, read_finetuned_config
+    from jbert.training.trainer import TRAIN_LOG
 
     config, spec, labels, fingerprint = read_finetuned_config(path)
     run = RunData(path=path, config=config, spec=spec, labels=labels, fingerprint=fingerprint,
@@ -74,7 +74,7 @@ def load_run(path: Path) -> RunData:
 def _attach_predictions(run: RunData) -> None:
     from jbert.evaluation.common import align_types
     from jbert.evaluation.score import match, read_predictions
-    from jbert.modeldir import PREDICTIONS_FILE
+    from jbert.models.directory import PREDICTIONS_FILE
     from jbert.readers import read
 
     predictions_file = run.path / PREDICTIONS_FILE
@@ -88,7 +88,7 @@ def _attach_predictions(run: RunData) -> None:
 
 
 def validation_file(config: JbertConfig, spec: TaskSpec) -> Path:
-    from jbert.tasks import jglue_file
+    from jbert.config.tasks import jglue_file
 
     if config.data.valid:
         path = Path(config.data.valid)

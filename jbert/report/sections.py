@@ -106,7 +106,7 @@ def entities_html(run: RunData) -> str:
 
 
 def selection_html(selection: dict[str, Any]) -> str:
-    from jbert.sweep import format_score
+    from jbert.finetuning.sweep import format_score
 
     rows = [[c["config"], format_score(c), c["seeds"], "selected" if c["config"] == selection["config"] else ""]
             for c in selection.get("table", [])]

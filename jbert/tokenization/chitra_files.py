@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.chitra import NORMALIZER_OPTIONS, SUDACHIPY_KWARGS, segmenter_options, unsupported
+from jbert.tokenization.segmenters.chitra import (
+    NORMALIZER_OPTIONS,
+    SUDACHIPY_KWARGS,
+    segmenter_options,
+    unsupported,
+)
 
 _SPECIALS = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
              "mask_token": "[MASK]"}
@@ -33,7 +38,7 @@ def read_vocab(path: str) -> OrderedDict[str, int]:
 def load_chitra(name: str, config: dict[str, Any], mecab_threads: int | None = None) -> Any:
     from transformers.utils import cached_file
 
-    from jbert.tokenization.fast import BertJapaneseTokenizerFast
+    from jbert.tokenization.fast.tokenizer import BertJapaneseTokenizerFast
 
     problem = unsupported(config)
     if problem:

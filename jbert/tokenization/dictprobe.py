@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jbert.tokenization.mecab import make_tagger, segment
+from jbert.tokenization.segmenters.mecab import make_tagger, segment
 
 PROBE_TEXT = Path(__file__).parent / "data" / "probe_ja.txt"
 # dictionary -> (module, pip package). jumandic is not a `mecab_dic` transformers knows: it is reached with

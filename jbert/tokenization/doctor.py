@@ -205,7 +205,7 @@ def _parity(name: str, tok: Any) -> Finding:
 
 
 def _presegmentation(name: str, tok: Any) -> Finding:
-    from jbert.tokenization.presegment import needs_presegmentation
+    from jbert.tokenization.jumanpp_models import needs_presegmentation
 
     inner = getattr(tok, "tokenizer", tok) if getattr(tok, "is_presegmented", False) else tok
     verdict = needs_presegmentation(name, inner)

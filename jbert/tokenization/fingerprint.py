@@ -23,8 +23,8 @@ from typing import Any
 
 from jbert import __version__
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.mecab import DICTIONARIES
-from jbert.tokenization.segmenters import is_word_segmenter, make_segmenter, segmenter_kwargs
+from jbert.tokenization.segmenters.base import is_word_segmenter, make_segmenter, segmenter_kwargs
+from jbert.tokenization.segmenters.mecab import DICTIONARIES
 
 logger = logging.getLogger(__name__)
 

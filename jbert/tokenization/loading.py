@@ -6,7 +6,7 @@
 - rinna's japanese-roberta (a RoBERTa with a T5Tokenizer) -> the fast tokenizer its model card
   describes (`jbert.tokenization.rinna`).
 - chiTra's `sudachitra` classes (BertSudachipyTokenizer) -> the same `BertJapaneseTokenizerFast` with
-  chiTra's normaliser, Sudachi word forms and WordPiece (`jbert.tokenization.chitra`), identical ids.
+  chiTra's normaliser, Sudachi word forms and WordPiece (`jbert.tokenization.segmenters.chitra`), identical ids.
 - Anything else (SentencePiece/BPE/WordPiece models with a tokenizer.json or a convertible slow tokenizer)
   -> the model's own fast tokenizer from `AutoTokenizer.from_pretrained(..., use_fast=True)`.
 - Otherwise a TokenizerLoadError that says why and how to fix it.
@@ -22,10 +22,10 @@ from typing import Any
 
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization.dictchoice import dictionary_override
-from jbert.tokenization.fast import BertJapaneseTokenizerFast
-from jbert.tokenization.presegment import apply_presegmentation
+from jbert.tokenization.fast.tokenizer import BertJapaneseTokenizerFast
+from jbert.tokenization.jumanpp_models import apply_presegmentation
 from jbert.tokenization.rinna import T5_CLASSES, is_rinna_roberta, load_rinna
-from jbert.tokenization.segmenters import make_segmenter, segmenter_kwargs, unsupported
+from jbert.tokenization.segmenters.base import make_segmenter, segmenter_kwargs, unsupported
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
 # chiTra (WorksApplications) and megagonlabs' UD-Japanese ELECTRA: classes of the `sudachitra` package
@@ -247,3 +247,21 @@ def save_portable(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathL
 
     recorded = getattr(tok, "recorded_fingerprint", None)
     return files + (str(write_fingerprint(out, record=recorded)),)
+
+
+class _FileFormat:
+    """How `BertJapaneseTokenizerFast.save_pretrained` / ``from_pretrained`` write and read directories."""
+
+    @staticmethod
+    def save(tok: BertJapaneseTokenizerFast, save_directory: str | os.PathLike, *args: Any,
+             **kwargs: Any) -> tuple[str, ...]:
+        if tok.word_tokenizer_type == "sudachipy":  # chiTra: its own format, for sudachitra and jbert alike
+            from jbert.tokenization.chitra_files import save_chitra
+
+            return save_chitra(tok, save_directory)
+        return save_portable(tok, save_directory, *args, **kwargs)
+
+    load = staticmethod(load_japanese_fast)
+
+
+BertJapaneseTokenizerFast.file_format = _FileFormat

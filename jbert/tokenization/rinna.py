@@ -12,7 +12,7 @@ What transformers gets wrong for it, and what jbert does instead (one fast token
   ``RobertaJapaneseTokenizer`` does.
 - **Unknown pieces.** The model's ``<unk>`` is id 0; transformers 5's ``T5Tokenizer`` hard-codes T5's
   id 2 (``</s>`` here). jbert takes the id from the SentencePiece model.
-- **Positions** are counted from 0 (``jbert.model_inputs``: ``model.position_ids``).
+- **Positions** are counted from 0 (``jbert.models.inputs``: ``model.position_ids``).
 
 The tokenizer is saved as a plain fast tokenizer (``tokenizer.json``, ``PreTrainedTokenizerFast``), so
 ``AutoTokenizer`` on a jbert output gives the same ids; the model still needs ``position_ids`` passed.

@@ -13,7 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from jbert.cli import app
-from jbert.modeldir import CONFIG_FILE, load_finetuned
+from jbert.inference.loading import load_finetuned
+from jbert.models.directory import CONFIG_FILE
 from jbert.readers import read
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -260,12 +261,12 @@ def test_output_already_holds_a_model(jsts_args, tmp_path):
 def test_half_precision_on_cpu_is_refused(jsts_args, monkeypatch):
     import torch
 
-    import jbert.precision
+    import jbert.config.precision
 
     if torch.cuda.is_available():
         pytest.skip("CPU-only behaviour")
     fails_with(finetune(*jsts_args, "--precision", "fp16"), "--precision fp16 needs a CUDA GPU")
-    monkeypatch.setattr(jbert.precision, "cpu_has_bf16", lambda: False)  # bf16 only where the CPU has it
+    monkeypatch.setattr(jbert.config.precision, "cpu_has_bf16", lambda: False)  # bf16 only where the CPU has it
     fails_with(finetune(*jsts_args, "--precision", "bf16"), "--precision bf16 needs a CUDA GPU")
     fails_with(finetune(*jsts_args, "--precision", "fp8"), "training.precision must be one of auto, fp32, bf16, fp16")
 

@@ -13,7 +13,8 @@ def test_graph_without_token_type_ids_ignores_them(tmp_path):
     from transformers import BertConfig, BertForSequenceClassification
 
     from jbert.errors import ConfigError
-    from jbert.export.onnx import OnnxModel, export_onnx
+    from jbert.export.onnx import export_onnx
+    from jbert.inference.onnx_model import OnnxModel
 
     torch.manual_seed(0)
     config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,

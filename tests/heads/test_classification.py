@@ -5,10 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from jbert.config.encoding import EncodeOptions
+from jbert.config.tasks import load_spec
 from jbert.errors import DataFormatError
-from jbert.heads import EncodeOptions, get_head
+from jbert.heads import get_head
 from jbert.readers import read
-from jbert.tasks import load_spec
 
 DATA = Path(__file__).parent.parent / "data"
 

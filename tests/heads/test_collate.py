@@ -57,7 +57,7 @@ def test_different_numbers_of_choices_in_a_batch():
 
 
 def test_only_the_tokenizers_model_inputs_pass():
-    """A tokenizer aligned to a RoBERTa/DistilBERT-type model (jbert.model_inputs) names no token types:
+    """A tokenizer aligned to a RoBERTa/DistilBERT-type model (jbert.models.inputs) names no token types:
     a feature that still carries them does not reach the model; targets always do."""
 
     class RobertaTok(Tok):

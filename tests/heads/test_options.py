@@ -4,17 +4,16 @@ from dataclasses import replace
 
 import pytest
 
-from jbert.config import JbertConfig, build_config
+from jbert.config.encoding import DecodingConfig, EncodeOptions, EncodingConfig
+from jbert.config.run import JbertConfig, build_config
+from jbert.config.tasks import load_spec
 from jbert.errors import ConfigError
-from jbert.heads import EncodeOptions, get_head
-from jbert.heads.options import DecodingConfig, EncodingConfig
-from jbert.modeldir import encode_options
-from jbert.tasks import load_spec
+from jbert.heads import get_head
 
 
 def test_one_set_of_defaults():
     cfg = JbertConfig()
-    options = encode_options(cfg, train=True)
+    options = EncodeOptions.of(cfg.encoding, cfg.decoding, train=True)
     assert (options.max_length, options.doc_stride, options.n_best_size, options.max_answer_length) == (
         cfg.encoding.max_length, cfg.encoding.doc_stride, cfg.decoding.n_best_size, cfg.decoding.max_answer_length
     )

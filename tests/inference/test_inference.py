@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from _finetuned import DATA, MODELS, read_jsonl
 
+from jbert.config.inference import RunSettings
+from jbert.config.tasks import load_spec
 from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 from jbert.inference import PredictConfig, Predictor, RowError, chunked, resolve_device, run_predict
 from jbert.inference.inputs import input_reader, read_items
-from jbert.modeldir import load_finetuned
+from jbert.inference.loading import load_finetuned
 from jbert.readers import read
-from jbert.tasks import load_spec
 
 JNLI = MODELS["pair-classification"][2]
 
@@ -77,10 +78,10 @@ def test_length_sorted_batches_give_the_outputs_of_one_example_at_a_time(finetun
     ft = load_finetuned(finetuned(head), device="cpu")
     examples = _gold_rows(head)[:9]
     features = ft.head.encode(examples, ft.tokenizer, ft.options)
-    batched = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, batch_size=4, device="cpu").forward(
+    batched = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(batch_size=4, device="cpu")).forward(
         features
     )
-    single = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, batch_size=1, device="cpu").forward(
+    single = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(batch_size=1, device="cpu")).forward(
         features
     )
     batched, single = (x if isinstance(x, tuple) else (x,) for x in (batched, single))
@@ -158,7 +159,7 @@ def test_head_errors_are_skipped_row_by_row(finetuned):
     ft = load_finetuned(finetuned("pair-classification"), device="cpu")
     good = _gold_rows("pair-classification")[:3]
     bad = replace(good[1], text_pair=None)
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu")
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu"))
     pairs, errors = predictor.predict([good[0], bad, good[2]], skip_errors=True)
     assert [e.id for e, _ in pairs] == [good[0].id, good[2].id]
     assert errors == [RowError(str(JNLI), bad.line, errors[0].reason, bad.id)]
@@ -169,7 +170,7 @@ def test_head_errors_are_skipped_row_by_row(finetuned):
 
 def test_stream_is_lazy_so_memory_stays_flat(finetuned):
     ft = load_finetuned(finetuned("classification"), device="cpu")
-    predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu")
+    predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu"))
     endless = (Example(id=str(i), line=i, text=f"{i}番目の商品です。") for i in itertools.count(1))
     first_two = list(itertools.islice(predictor.stream(endless, chunk_size=5), 2))
     assert [len(pairs) for pairs, _ in first_two] == [5, 5]
@@ -261,23 +262,23 @@ def test_bf16_autocast_on_a_cpu_with_native_bf16(monkeypatch, finetuned):
     fp16 on a CPU is refused with the fix."""
     import numpy as np
 
-    import jbert.precision
+    import jbert.config.precision
     from jbert.errors import ConfigError
     from jbert.inference import Predictor
-    from jbert.modeldir import load_finetuned
+    from jbert.inference.loading import load_finetuned
     from jbert.readers import read
 
     ft = load_finetuned(finetuned("pair-regression"), device="cpu")
     examples = list(read(MODELS["pair-regression"][2], ft.spec))[:8]
     features = ft.head.encode(examples, ft.tokenizer, ft.options)
-    fp32 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu").forward(features)
-    monkeypatch.setattr(jbert.precision, "cpu_has_bf16", lambda: True)
-    bf16 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu", precision="bf16")
+    fp32 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu")).forward(features)
+    monkeypatch.setattr(jbert.config.precision, "cpu_has_bf16", lambda: True)
+    bf16 = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu", precision="bf16"))
     out = bf16.forward(features)
     assert bf16.dtype is not None and out.dtype == np.float32
     assert np.allclose(out, fp32, atol=0.1) and not np.array_equal(out, fp32)
     with pytest.raises(ConfigError, match="--precision fp16 needs a CUDA GPU"):
-        Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu", precision="fp16")
+        Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu", precision="fp16"))
 
 
 @pytest.mark.parametrize(

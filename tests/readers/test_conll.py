@@ -1,8 +1,8 @@
 from pathlib import Path
 
+from jbert.config.tasks import load_spec
 from jbert.data import Entity
 from jbert.readers import read
-from jbert.tasks import load_spec
 
 DATA = Path(__file__).parent.parent / "data"
 

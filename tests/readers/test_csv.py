@@ -1,8 +1,8 @@
 import io
 import sys
 
+from jbert.config.tasks import TaskSpec
 from jbert.readers import read
-from jbert.tasks import TaskSpec
 
 
 def spec(reader="csv", **columns):

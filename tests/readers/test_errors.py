@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from jbert.config.tasks import TaskSpec, load_spec
 from jbert.errors import DataFormatError
 from jbert.readers import read
-from jbert.tasks import TaskSpec, load_spec
 
 BAD = Path(__file__).parent.parent / "data" / "bad"
 

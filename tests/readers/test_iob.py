@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from jbert.config.tasks import load_spec
 from jbert.data import Entity, RowError
 from jbert.errors import ConfigError, DataFormatError
 from jbert.readers import ReadContext, read, read_items
 from jbert.readers.iob import join_tokens, tags_to_entities
-from jbert.tasks import load_spec
 
 BAD = Path(__file__).parent.parent / "data" / "bad"
 

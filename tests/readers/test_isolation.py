@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from jbert.config.tasks import load_spec
 from jbert.data import Example, RowError
 from jbert.errors import DataFormatError
 from jbert.readers import read_examples, read_items
-from jbert.tasks import load_spec
 
 BROKEN = Path(__file__).parent.parent / "data" / "broken"
 

@@ -4,9 +4,9 @@ import json
 import sys
 from pathlib import Path
 
+from jbert.config.tasks import TaskSpec, load_spec
 from jbert.data import Entity
 from jbert.readers import read
-from jbert.tasks import TaskSpec, load_spec
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
+from jbert.config.tasks import load_spec
 from jbert.data import Answer
 from jbert.readers import read
-from jbert.tasks import load_spec
 
 DATA = Path(__file__).parent.parent / "data"
 

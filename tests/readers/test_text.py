@@ -3,9 +3,9 @@ import sys
 
 import pytest
 
+from jbert.config.tasks import load_spec
 from jbert.errors import DataFormatError
 from jbert.readers import read
-from jbert.tasks import load_spec
 
 
 def test_one_example_per_line_blank_lines_kept(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jbert import api
-from jbert.config import build_config
+from jbert.config.run import build_config
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 JGLUE = DATA / "jglue"

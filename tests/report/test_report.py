@@ -140,7 +140,7 @@ def test_eval_jglue_output_json(trained, jglue_dir, tmp_path):  # noqa: F811
 
 
 def test_a_sweep_shows_its_selection(trained, tmp_path):
-    from jbert.sweep import Run, write_record
+    from jbert.finetuning.sweep import Run, write_record
 
     out = tmp_path / "sweep"
     runs = []

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from jbert.tokenization.dictprobe import mecab_kwargs_for
-from jbert.tokenization.mecab import make_tagger, segment
+from jbert.tokenization.segmenters.mecab import make_tagger, segment
 
 REPO = Path(__file__).parents[2]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

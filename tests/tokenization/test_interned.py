@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from jbert.tokenization import interned
-from jbert.tokenization.interned import INTS, SPANS, _SpanTable
+from jbert.tokenization.fast import interned
+from jbert.tokenization.fast.interned import INTS, SPANS, _SpanTable
 
 
 def test_pairs_equal_fresh_tuples_inside_and_outside_the_table() -> None:

@@ -38,7 +38,7 @@ def _pair(path: Path, **config: Any) -> tuple[Any, Any]:
 
 
 def test_segmenter_reads_the_morphemes(fake_jumanpp: Path) -> None:
-    from jbert.tokenization.segmenters import Words, make_segmenter
+    from jbert.tokenization.segmenters.base import Words, make_segmenter
 
     seg = make_segmenter("jumanpp", {})
     words = seg.submit(["顔面を打ちつけ負傷した。", "あ い"]).result()

@@ -13,7 +13,6 @@ from _tok_texts import BERT_INPUTS, HARD_STRINGS, jglue_texts, variant
 
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization import BertJapaneseTokenizerFast, load_tokenizer
-from jbert.tokenization.parallel import encode_parallel
 
 
 def _error(path: Path | str, **kwargs: Any) -> str:
@@ -173,20 +172,6 @@ def test_datasets_map_with_two_processes(fast_tok: Any) -> None:
     assert mapped["input_ids"] == fast_tok(texts)["input_ids"]
     assert [[tuple(o) for o in row] for row in mapped["offset_mapping"]] == \
         fast_tok(texts, return_offsets_mapping=True)["offset_mapping"]
-
-
-def test_encode_parallel_equals_one_call(fast_tok: Any) -> None:
-    pairs = [(a, b) for a, b in jglue_texts()[1] if len(a) < 30]  # short first texts, as questions are
-    first, second = [a for a, _ in pairs], [b for _, b in pairs]
-    kwargs = {"truncation": "only_second", "max_length": 48, "stride": 8, "return_overflowing_tokens": True,
-              "return_offsets_mapping": True}
-    one = fast_tok(first, second, **kwargs)
-    par = encode_parallel(fast_tok, first, second, num_proc=2, chunk_size=40, return_word_ids=True, **kwargs)
-    for key in one.keys():
-        assert par[key] == one[key], key
-    assert par["word_ids"] == [one.word_ids(i) for i in range(len(one["input_ids"]))]
-    with pytest.raises(ValueError, match="collator"):
-        encode_parallel(fast_tok, first, padding=True)
 
 
 def test_save_pretrained_carries_the_recorded_fingerprint(tiny_tokenizer_dir, tmp_path):

@@ -12,8 +12,8 @@ import pytest
 from _tok_texts import HARD_STRINGS, jglue_texts
 
 from jbert.errors import TokenizerLoadError
-from jbert.tokenization.mecab import dictionary_info, make_tagger, mecab_option_string, segment
-from jbert.tokenization.segmenter import Segmenter
+from jbert.tokenization.segmenters.mecab import dictionary_info, make_tagger, mecab_option_string, segment
+from jbert.tokenization.segmenters.mecab_threads import Segmenter
 
 TEXTS = [unicodedata.normalize("NFKC", t) for t in jglue_texts()[0] + HARD_STRINGS] + [
     "\x0c先頭と末尾の改ページ\x0c", "NUL\x00以降は読まれない", "区切り\x01文字\x02も", "\u3000全角空白"]

@@ -181,7 +181,7 @@ def test_vectorised_offset_map_equals_the_word_by_word_reference(fast_tok: Any) 
     import numpy as np
     from _tok_texts import jglue_texts
 
-    from jbert.tokenization.offsets import build_maps, exact_map
+    from jbert.tokenization.fast.offsets import build_maps, exact_map
 
     texts = jglue_texts()[0] + HARD_STRINGS
     units = [u for u in next(fast_tok._pre.prepare_stream([texts])) if u.joined]
@@ -200,8 +200,8 @@ def test_token_offsets_without_the_map_equal_the_map(fast_tok: Any) -> None:
     import numpy as np
     from _tok_texts import jglue_texts
 
-    from jbert.tokenization.engine import tokenize_units
-    from jbert.tokenization.offsets import _Alignment, build_maps, token_offsets
+    from jbert.tokenization.fast.offsets import _Alignment, build_maps, token_offsets
+    from jbert.tokenization.fast.wordpiece import tokenize_units
 
     units = next(fast_tok._pre.prepare_stream([jglue_texts()[0][:300] + HARD_STRINGS]))
     align = _Alignment(fast_tok._pre, units)

@@ -15,10 +15,10 @@ import pytest
 from jbert.errors import TokenizerLoadError
 from jbert.tokenization.dictprobe import mecab_kwargs_for, probe_texts
 from jbert.tokenization.doctor import diagnose
+from jbert.tokenization.jumanpp_models import PresegmentationWarning, needs_presegmentation
 from jbert.tokenization.loading import load_tokenizer
-from jbert.tokenization.mecab import make_tagger, segment_joined
-from jbert.tokenization.presegment import PresegmentationWarning, needs_presegmentation
-from jbert.tokenization.presegmented import (
+from jbert.tokenization.segmenters.mecab import make_tagger, segment_joined
+from jbert.tokenization.segmenters.presegment import (
     PresegmentedTokenizer,
     jumanpp_segmenter,
     segment_words,
@@ -70,7 +70,7 @@ def no_jumanpp(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_vocabulary_probe_tells_spaced_from_raw_pretraining(spaced_dir: Path, raw_dir: Path) -> None:
     from transformers import AutoTokenizer
 
-    from jbert.tokenization.presegment import _marked_starts
+    from jbert.tokenization.jumanpp_models import _marked_starts
 
     spaced_tok, raw_tok = AutoTokenizer.from_pretrained(spaced_dir), AutoTokenizer.from_pretrained(raw_dir)
     spaced = needs_presegmentation(str(spaced_dir), spaced_tok)

@@ -21,7 +21,7 @@ spm = pytest.importorskip("sentencepiece")
 def spm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import unicodedata
 
-    from jbert.tokenization.segmenter import Segmenter
+    from jbert.tokenization.segmenters.mecab_threads import Segmenter
 
     out = tmp_path_factory.mktemp("line_distilbert")
     singles, _ = jglue_texts()

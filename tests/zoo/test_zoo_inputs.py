@@ -12,9 +12,11 @@ def _pairs() -> list[Example]:
 
 
 def test_predictor_drops_token_types_a_one_type_model_cannot_take(hub_dir):
-    from jbert.heads import EncodeOptions, get_head
+    from jbert.config.encoding import EncodeOptions
+    from jbert.config.inference import RunSettings
+    from jbert.config.tasks import load_spec
+    from jbert.heads import get_head
     from jbert.inference import Predictor
-    from jbert.tasks import load_spec
     from jbert.tokenization import load_tokenizer
 
     hub = hub_dir("roberta-mecab-wordpiece")  # type_vocab_size 1, BertJapaneseTokenizer pairs
@@ -22,17 +24,18 @@ def test_predictor_drops_token_types_a_one_type_model_cannot_take(hub_dir):
     tokenizer = load_tokenizer(hub)  # not aligned: returns segment ids 0/1
     features = head.encode(_pairs(), tokenizer, EncodeOptions(max_length=32, train=False))
     assert max(max(f["token_type_ids"]) for f in features) == 1
-    outputs = Predictor(head, tokenizer, head.model(str(hub)), EncodeOptions(max_length=32), device="cpu").forward(
+    outputs = Predictor(head, tokenizer, head.model(str(hub)), EncodeOptions(max_length=32), RunSettings(device="cpu")).forward(
         features)
     assert outputs.shape == (3, 3)
 
 
 def test_loading_a_saved_directory_aligns_its_tokenizer(hub_dir, tmp_path):
     """A fine-tuned RoBERTa directory whose tokenizer_config.json has no model_input_names."""
-    from jbert.config import build_config
+    from jbert.config.run import build_config
+    from jbert.config.tasks import load_spec
     from jbert.heads import get_head
-    from jbert.modeldir import load_finetuned, save_finetuned
-    from jbert.tasks import load_spec
+    from jbert.inference.loading import load_finetuned
+    from jbert.models.directory import save_finetuned
     from jbert.tokenization import load_tokenizer
 
     hub, spec, labels = hub_dir("roberta-mecab-wordpiece"), load_spec("jnli"), ["entailment", "contradiction", "neutral"]

@@ -22,10 +22,10 @@ def _long_rows(path, n: int) -> None:
 
 def test_max_length_is_clamped_to_the_position_table(hub_dir, tmp_path, caplog):
     from jbert import api
-    from jbert.config import build_config
+    from jbert.config.run import build_config
     from jbert.evaluation import EvalConfig
     from jbert.inference import PredictConfig
-    from jbert.modeldir import CONFIG_FILE
+    from jbert.models.directory import CONFIG_FILE
 
     train, valid, out = tmp_path / "train.jsonl", tmp_path / "valid.jsonl", tmp_path / "model"
     _long_rows(train, 4)
@@ -33,13 +33,13 @@ def test_max_length_is_clamped_to_the_position_table(hub_dir, tmp_path, caplog):
     flags = {"task.name": "marc_ja", "model.name_or_path": str(hub_dir("roberta-spm")), "data.train": str(train),
              "data.valid": str(valid), "training.output_dir": str(out), "training.max_steps": 1,
              "training.batch_size": 2, "training.progress_bar": False, "encoding.max_length": 1024}
-    with caplog.at_level(logging.WARNING, logger="jbert.model_inputs"):
+    with caplog.at_level(logging.WARNING, logger="jbert.models.inputs"):
         api.finetune(build_config(flags=flags))
     assert "--max-length 1024 is longer" in caplog.text and "using 511" in caplog.text
     saved = yaml.safe_load((out / CONFIG_FILE).read_text(encoding="utf-8"))
     assert saved["encoding"]["max_length"] == 511  # eval and predict start from the clamped value
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="jbert.model_inputs"):
+    with caplog.at_level(logging.WARNING, logger="jbert.models.inputs"):
         result = api.evaluate(EvalConfig(model=str(out), data=str(valid), max_length=2048))
         summary = api.predict(PredictConfig(model=str(out), inputs=[str(valid)], output=str(tmp_path / "p.jsonl"),
                                             max_length=2048))

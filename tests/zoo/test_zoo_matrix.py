@@ -50,14 +50,15 @@ def test_zoo(family: str, head: str, hub_dir, tmp_path) -> None:
 
 def _jbert_side(run, head: str):
     """Per example: jbert's id rows (its first feature's) and logits, from the saved directory."""
+    from jbert.config.inference import RunSettings
     from jbert.inference import Predictor
-    from jbert.modeldir import load_finetuned
+    from jbert.inference.loading import load_finetuned
     from jbert.readers import read
 
     ft = load_finetuned(run.model, device="cpu")
     examples = list(read(run.valid, ft.spec))
     features = ft.head.encode(examples, ft.tokenizer, ft.options)
-    outputs = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, device="cpu").forward(features)
+    outputs = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, RunSettings(device="cpu")).forward(features)
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     first = {}
     for row, feature in enumerate(features):

@@ -128,7 +128,7 @@ def test_whole_word_masking_on_unspaced_sentencepiece_masks_mecab_words(hub_dir,
 def test_max_length_is_clamped_to_the_position_table(hub_dir, corpus, tmp_path, caplog):
     """nlp-waseda/roberta-base-japanese: 512 positions, pad id 0 -> 511 tokens, not an index error mid-run."""
     out = tmp_path / "out"
-    with caplog.at_level(logging.WARNING, logger="jbert.model_inputs"):
+    with caplog.at_level(logging.WARNING, logger="jbert.models.inputs"):
         result = pretrain(corpus, hub_dir("roberta-spm"), out, "--masking", "token", "--max-length", "1024")
     assert result.exit_code == 0, result.output
     assert "--max-length 1024 is longer" in caplog.text and "using 511" in caplog.text
@@ -137,7 +137,7 @@ def test_max_length_is_clamped_to_the_position_table(hub_dir, corpus, tmp_path, 
 
 
 def test_finetune_starts_from_the_output_and_keeps_positions_from_zero(pretrained, tmp_path):
-    from jbert.modeldir import CONFIG_FILE
+    from jbert.models.directory import CONFIG_FILE
 
     run = run_jbert(pretrained("rinna-roberta")[0], "pair-classification", tmp_path)
     assert run.result.metrics and all(math.isfinite(v) for v in run.result.metrics.values())

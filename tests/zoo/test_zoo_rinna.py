@@ -32,7 +32,7 @@ def test_positions_from_zero_are_saved_and_make_the_difference(rinna_run):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from jbert.modeldir import CONFIG_FILE
+    from jbert.models.directory import CONFIG_FILE
 
     saved = yaml.safe_load((rinna_run.model / CONFIG_FILE).read_text(encoding="utf-8"))
     assert saved["model"]["position_ids"] == "from_zero"  # eval / predict need no flag

@@ -75,7 +75,7 @@ class Run:
 def run_jbert(hub: Path, head: str, tmp: Path, **encoding: Any) -> Run:
     """finetune (2 steps) -> eval -> predict, with the head's tiny data."""
     from jbert import api
-    from jbert.config import build_config
+    from jbert.config.run import build_config
     from jbert.evaluation import EvalConfig
     from jbert.inference import PredictConfig
 

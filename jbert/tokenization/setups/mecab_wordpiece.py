@@ -19,7 +19,7 @@ from typing import Any
 
 from jbert.errors import ConfigError
 from jbert.tokenization.corpus import corpus_bytes, iter_texts
-from jbert.tokenization.mecab import DICTIONARIES, make_tagger, segment
+from jbert.tokenization.segmenters.mecab import DICTIONARIES, make_tagger, segment
 from jbert.tokenization.setups import (
     SETUPS,
     SPECIAL_TOKENS,

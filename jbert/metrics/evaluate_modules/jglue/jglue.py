@@ -18,8 +18,8 @@ gold scores, the classification and choice tasks label indices (``logits.argmax(
 import datasets
 import evaluate
 
+from jbert.config.tasks import load_spec
 from jbert.metrics import compute
-from jbert.tasks import load_spec
 
 TASKS = ("marc_ja", "jsts", "jnli", "jsquad", "jcommonsenseqa", "jcola")
 _LABEL = datasets.Value("int64")

@@ -1,0 +1,116 @@
+"""The fine-tuned output directory: what is written beside the weights, and read back without them.
+
+    OUTPUT/
+      model.safetensors, config.json         the weights (plain transformers can load them)
+      vocab.txt, tokenizer_config.json ...   tokenizer files in the portable format
+      metrics.json                           per-epoch history and the final metrics
+      valid_predictions.jsonl                predictions on the validation file
+      train_log.jsonl, checkpoints/          written by the trainer
+      jbert_config.yaml                      task spec, labels, training config, tokenizer fingerprint
+
+``jbert_config.yaml`` is written last and atomically, so a directory without it is an
+unfinished run, never a model that silently lacks a part. ``jbert.inference.loading`` loads one to run it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jbert import __version__
+from jbert.config.run import JbertConfig
+from jbert.config.tasks import TaskSpec
+from jbert.errors import ConfigError, TokenizerLoadError
+from jbert.models.initialise import quiet_weight_saving
+from jbert.tokenization.fingerprint import compute_fingerprint
+from jbert.writers import atomic_output, write_metrics_json
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "jbert_config.yaml"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "valid_predictions.jsonl"
+_EXTRA_KEYS = ("jbert_version", "spec", "labels", "tokenizer")  # beside the JbertConfig sections
+
+
+def tokenizer_fingerprint(tokenizer_dir: str | Path) -> dict[str, Any] | None:
+    """What decides how text becomes ids (analyser, dictionary and version, normalisation, vocabulary
+    hash) for a local tokenizer directory; None for a hub name or a directory without tokenizer files."""
+    if not Path(tokenizer_dir).is_dir():
+        return None
+    try:
+        return compute_fingerprint(tokenizer_dir)
+    except TokenizerLoadError as exc:
+        logger.info("no tokenizer fingerprint for %s: %s", tokenizer_dir, exc)
+        return None
+
+
+def save_finetuned(
+    path: str | Path,
+    *,
+    model: Any,
+    tokenizer: Any,
+    config: JbertConfig,
+    spec: TaskSpec,
+    labels: list[str] | None,
+    metrics: dict | None = None,
+    fingerprint: dict | None = None,
+    state_dict: dict | None = None,
+) -> None:
+    """Write weights, tokenizer files, ``metrics.json`` and, last, ``jbert_config.yaml``.
+
+    ``state_dict``: the full weights when ``model`` holds only this rank's shard (FSDP, ZeRO-3)."""
+    path = Path(path)
+    save_model_files(path, model, tokenizer, state_dict, marker=CONFIG_FILE)
+    if metrics is not None:
+        write_metrics_json(path / METRICS_FILE, metrics)
+    document = {
+        "jbert_version": __version__,
+        **config.to_dict(),
+        "spec": spec.to_dict(),
+        "labels": list(labels) if labels is not None else None,
+        "tokenizer": fingerprint if fingerprint is not None else tokenizer_fingerprint(path),
+    }
+    with atomic_output(path / CONFIG_FILE) as stream:
+        stream.write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+
+
+def save_model_files(path: Path, model: Any, tokenizer: Any, state_dict: dict | None, marker: str) -> None:
+    """Weights and portable tokenizer files (fine-tuned and pre-trained directories alike). ``marker``,
+    the file the caller writes last, is removed first: a stale one from an earlier run would make a
+    half-rewritten directory look complete."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / marker).unlink(missing_ok=True)
+    with quiet_weight_saving():
+        model.save_pretrained(path, state_dict=state_dict)
+    tokenizer.save_pretrained(path)
+
+
+def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list[str] | None, dict | None]:
+    """(config, spec, labels, tokenizer fingerprint) from a fine-tuned directory, without loading weights."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ConfigError(f"model directory not found: {path}")
+    config_file = path / CONFIG_FILE
+    if not config_file.is_file():
+        if (path / "checkpoints").is_dir():
+            raise ConfigError(
+                f"{path} has no {CONFIG_FILE}: it looks like an unfinished run; rerun "
+                f"`jbert finetune ... --output {path} --resume` to finish it"
+            )
+        raise ConfigError(f"{path} has no {CONFIG_FILE}: not a jbert fine-tuned model directory "
+                          "(make one with `jbert finetune`)")
+    try:
+        document = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{config_file}: cannot read: {exc}".replace("\n", " ")) from exc
+    if not isinstance(document, dict) or "spec" not in document:
+        raise ConfigError(f"{config_file}: no task spec in it; the directory is damaged, fine-tune again")
+    extra = {k: document.pop(k, None) for k in _EXTRA_KEYS}
+    config = JbertConfig.from_dict(document, source=str(config_file))
+    spec = TaskSpec.from_dict(extra["spec"], source=str(config_file))
+    labels = list(extra["labels"]) if extra["labels"] is not None else None
+    return config, spec, labels, extra["tokenizer"]

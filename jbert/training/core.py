@@ -1,0 +1,113 @@
+"""The one training core, task-free: what fine-tuning (a head's model and collator) and pre-training
+(a masked-LM model and collator) share around the loop in ``jbert.training.trainer``.
+
+    output directory checks -> TrainingArguments -> tokenizer -> seeded model -> fit -> rank-0 save
+
+Per-node work (encoding, tokenizing a corpus) runs under ``args.main_process_first(local=True)``
+so ranks under ``accelerate launch`` do it once; only the process with ``args.should_save`` writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from jbert.config.run import ModelConfig, TrainingConfig
+from jbert.errors import ConfigError
+from jbert.models.initialise import quiet_weight_saving
+from jbert.models.inputs import (
+    ModelInputs,
+    align_tokenizer,
+    attention_kwargs,
+    clamp_max_length,
+    read_model_inputs,
+    set_positions,
+)
+from jbert.tokenization import load_tokenizer
+from jbert.training.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
+
+__all__ = ["CACHE", "Run", "fit", "finish_run", "load_model", "prepare_output_dir", "start_run"]
+
+C = TypeVar("C")  # a run config with training, model and encoding sections (finetune, pretrain)
+CACHE = ".encoded"  # OUTPUT/.encoded: per-node caches, removed once the run is saved
+
+
+@dataclass
+class Run:
+    """One training run's output directory, TrainingArguments, tokenizer and what the model takes."""
+
+    out: Path
+    args: Any  # transformers.TrainingArguments
+    tokenizer: Any
+    inputs: ModelInputs  # the architecture's inputs and longest sequence (jbert.models.inputs)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out / CACHE
+
+
+def start_run(cfg: C, *, has_eval: bool, primary_metric: str | None, marker: str) -> tuple[Run, C]:
+    """Check the output directory (``marker``: the file a finished run writes last), build the
+    TrainingArguments, load the model's fast tokenizer and read what the model takes. Returns the run
+    and ``cfg`` resolved against the model: ``encoding.max_length`` clamped to its limit (here, once,
+    where the model is first read) and ``model.position_ids`` decided; the run and its saved config
+    both carry these, so eval and predict read them back."""
+    out = Path(cfg.training.output_dir)
+    prepare_output_dir(out, cfg.training, marker)
+    args = training_arguments(cfg.training, out, has_eval=has_eval, primary_metric=primary_metric)
+    # the tokenizer returns exactly the inputs this architecture takes (jbert.models.inputs)
+    tokenizer = load_tokenizer(cfg.model.name_or_path)  # first: its errors name the fix
+    inputs = read_model_inputs(cfg.model.name_or_path, cfg.model.position_ids)
+    max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
+    cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length),
+                  model=replace(cfg.model, position_ids=inputs.positions))
+    return Run(out, args, align_tokenizer(tokenizer, inputs), inputs), cfg
+
+
+def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
+    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume."""
+    if training.resume:
+        return
+    if (out / marker).is_file():
+        raise ConfigError(f"{out} already holds a trained model; choose another --output or remove it")
+    checkpoints = out / CHECKPOINTS
+    if checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*")):
+        raise ConfigError(f"{out} holds checkpoints of an unfinished run: add --resume to continue it, "
+                          "or choose another --output")
+    (out / TRAIN_LOG).unlink(missing_ok=True)
+
+
+def load_model(factory: Callable[..., Any], model: ModelConfig, seed: int, inputs: ModelInputs | None = None) -> Any:
+    """``factory(name_or_path, **kwargs)`` (a head's ``model``, ``AutoModelForMaskedLM.from_pretrained``);
+    seeded first, because a new head's random init must repeat run to run. ``inputs``: the run's, whose
+    position setting is recorded on the model's config (saved in config.json)."""
+    from transformers import set_seed
+
+    set_seed(seed)
+    kwargs = attention_kwargs(model.attn_implementation)
+    try:
+        with quiet_weight_saving():
+            loaded = factory(model.name_or_path, **kwargs)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = " (try --set model.attn_implementation=eager)" if "attn" in reason.lower() else ""
+        raise ConfigError(f"cannot load model {model.name_or_path!r}: {reason}{hint}") from exc
+    if inputs is not None:
+        set_positions(loaded.config, inputs.positions)
+    return loaded
+
+
+def finish_run(run: Run, result: FitResult, save: Callable[[Path], None]) -> None:
+    """Rank 0 only: ``save(out)`` writes the model directory, then the per-node caches go."""
+    if result.is_main_process:
+        save(run.out)
+        shutil.rmtree(run.cache_dir, ignore_errors=True)
+    # Every rank leaves once the directory is complete: a rank that exits while rank 0 is still saving
+    # tears down its side of the process group under it (seen as an abort at exit under accelerate launch).
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
