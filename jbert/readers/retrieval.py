@@ -160,7 +160,8 @@ def _unique(seen: dict[str, Any], key: str, path: Path, line: int, what: str) ->
 
 def _raise(path: Path, errors: list[RowError], read: dict, what: str) -> None:
     if errors:
-        raise rows_error(path, errors)
+        error = rows_error(path, errors)
+        raise DataFormatError(path, error.line, error.reason, "fix them; every bad row of the file is counted here")
     if not read:
         raise DataFormatError(path, None, f"file is empty (no {what})", "check the path and the file's format")
 
