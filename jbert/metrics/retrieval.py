@@ -115,17 +115,15 @@ def retrieval(predictions: Sequence[Mapping[str, float]], references: Sequence[M
 
 
 @METRICS.register("reranking")
-def reranking(predictions: Sequence[tuple[Any, float]], references: Sequence[tuple[Any, int]]) -> dict[str, float]:
-    """One row per (query, document) pair: ``(query key, score)`` against ``(query key, relevance)``;
-    the rows of one query key are ranked together (a reranker's validation set)."""
+def reranking(predictions: Sequence[float], references: Sequence[tuple[Any, int]]) -> dict[str, float]:
+    """One row per (query, document) pair: its score against ``(query key, relevance)``; the rows of one
+    query key are ranked together (a reranker's validation set)."""
     check_lengths(predictions, references)
     qrels: dict[str, dict[str, int]] = {}
     run: dict[str, dict[str, float]] = {}
     width = len(str(len(references)))  # zero-padded row ids: ties keep a fixed order
-    for row, ((group, score), (gold_group, relevance)) in enumerate(zip(predictions, references, strict=True)):
-        if group != gold_group:
-            raise ValueError(f"row {row}: prediction for query {group!r}, gold for {gold_group!r}")
+    for row, (score, (query, relevance)) in enumerate(zip(predictions, references, strict=True)):
         doc = str(row).zfill(width)
-        qrels.setdefault(str(group), {})[doc] = int(relevance)
-        run.setdefault(str(group), {})[doc] = float(score)
+        qrels.setdefault(str(query), {})[doc] = int(relevance)
+        run.setdefault(str(query), {})[doc] = float(score)
     return evaluate_run(qrels, run)

@@ -95,6 +95,6 @@ def test_queries_without_relevant_documents_are_not_averaged_and_missing_runs_sc
 def test_registered_metrics() -> None:
     per_query = compute(["retrieval"], [{"x": 0.2, "y": 0.9}], [{"x": 1}])
     assert per_query["mrr@10"] == 0.5 and per_query["recall@10"] == 1.0
-    rows = compute(["reranking"], [("q", 0.1), ("q", 0.8), ("r", 0.3)], [("q", 1), ("q", 0), ("r", 1)])
+    rows = compute(["reranking"], [0.1, 0.8, 0.3], [("q", 1), ("q", 0), ("r", 1)])
     assert rows["mrr@10"] == pytest.approx((0.5 + 1.0) / 2)
     assert query_metrics(["a"], {"a": 1})["ndcg@10"] == 1.0
