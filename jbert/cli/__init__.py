@@ -4,6 +4,7 @@ from jbert.cli import (  # noqa: E402,F401  (registration)
     data,
     data_retrieval,
     evaluate,
+    eval_retrieval,
     export,
     finetune,
     model,

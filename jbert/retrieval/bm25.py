@@ -15,6 +15,7 @@ it is maintained (rank_bm25's last release was in 2022).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,4 +70,6 @@ def _bm25s() -> Any:
         import bm25s
     except ImportError:
         raise ConfigError("--model bm25 needs bm25s: pip install 'jbert[retrieval]'") from None
+    # bm25s pins its logger to DEBUG, which prints under any root level; follow the root (-v) instead
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
     return bm25s
