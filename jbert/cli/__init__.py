@@ -3,8 +3,8 @@
 from jbert.cli import (  # noqa: E402,F401  (registration)
     data,
     data_retrieval,
-    evaluate,
     eval_retrieval,
+    evaluate,
     export,
     finetune,
     model,

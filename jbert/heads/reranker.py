@@ -24,7 +24,15 @@ import numpy as np
 
 from jbert.data import Example, Prediction
 from jbert.heads import HEADS
-from jbert.heads._util import data_error, first_output, missing_label, model_inputs, require_text_pair, tokenize, truncated_rows
+from jbert.heads._util import (
+    data_error,
+    first_output,
+    missing_label,
+    model_inputs,
+    require_text_pair,
+    tokenize,
+    truncated_rows,
+)
 from jbert.heads.base import EncodeOptions, Feature, Head
 from jbert.heads.collate import LABEL_PAD, PaddingCollator
 

@@ -80,7 +80,10 @@ def sentence_transformers_encoder(path: str, device: str | None = None, batch_si
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise ConfigError(f"{path} is a sentence-transformers model: pip install sentence-transformers") from None
-    model = SentenceTransformer(path, device=device)
+    from jbert.modeling import quiet_weight_saving
+
+    with quiet_weight_saving():
+        model = SentenceTransformer(path, device=device)
 
     def encode(texts: list[str], as_: str) -> np.ndarray:
         prompt = as_ if as_ in model.prompts else None

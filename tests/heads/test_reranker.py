@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _retrieval_data import reranker_rows, write_jsonl
 
 from jbert.data import Example
 from jbert.errors import DataFormatError
@@ -15,7 +16,6 @@ from jbert.heads import EncodeOptions, get_head
 from jbert.heads.reranker_model import listwise_loss
 from jbert.readers import read
 from jbert.tasks import load_spec
-from _retrieval_data import reranker_rows, write_jsonl
 
 SPEC = load_spec("reranker")
 
