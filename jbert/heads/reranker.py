@@ -68,15 +68,16 @@ class RerankerHead(Head):
         return int(value)
 
     def validate(self, examples: Sequence[Example], train: bool = True) -> None:
+        """Row by row (``jbert data check`` calls it one row at a time); the groups are checked when
+        training features are made (``groups``)."""
         for example in examples:
             require_text_pair(example, self.spec.column("text_pair"))
             if train:
                 self.target(example)
-        if train:
-            self.groups(examples)
 
     def groups(self, examples: Sequence[Example]) -> list[list[int]] | None:
-        """Example indices per group in first-seen order; None when no row has a group id."""
+        """Example indices per group in first-seen order; None when no row has a group id. A row without
+        a group among rows with one, a group of one document or without a relevant one: an error."""
         ids = [self.group(e) for e in examples]
         if all(g is None for g in ids):
             return None

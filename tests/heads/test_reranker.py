@@ -76,9 +76,9 @@ def test_listwise_loss_is_softmax_cross_entropy_over_normalised_relevance() -> N
     ([example(1, "yes")], "r.jsonl:1: label 'yes' is not a relevance"),
     ([example(1, None)], "r.jsonl:1: no label"),
 ])
-def test_bad_rows_are_one_line_errors(examples, message) -> None:
+def test_bad_rows_are_one_line_errors(examples, message, fast_tokenizer) -> None:
     with pytest.raises(DataFormatError) as exc:
-        get_head("reranker")(SPEC).validate(examples)
+        get_head("reranker")(SPEC).encode(examples, fast_tokenizer, EncodeOptions(max_length=16))
     assert str(exc.value).startswith(message) and "\n" not in str(exc.value)
 
 
