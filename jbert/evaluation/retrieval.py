@@ -120,6 +120,8 @@ def _check(cfg: RetrievalConfig) -> None:
         raise ConfigError("give --model bm25 or --model DIR (an embedding model)")
     if not cfg.data and not (cfg.queries and cfg.corpus):
         raise ConfigError("give --queries FILE --corpus FILE (and --qrels FILE), or --data DIR (a BEIR folder)")
+    if cfg.model == "bm25" and cfg.encoder is None and (cfg.index, cfg.similarity) != ("exact", "cosine"):
+        raise ConfigError("--index and --similarity apply to embedding models, not to bm25")
     for name in ("depth", "top_k", "batch_size"):
         if getattr(cfg, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")

@@ -51,9 +51,13 @@ class RerankerModel(nn.Module):
         loss = None if labels is None else listwise_loss(logits.float(), labels.float(), present)
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
-    def save_pretrained(self, path: Any, **kwargs: Any) -> None:
+    def save_pretrained(self, path: Any, state_dict: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """The inner model's directory; ``state_dict`` (weights gathered under FSDP / ZeRO-3) are this
+        wrapper's, so their ``model.`` prefix goes."""
+        if state_dict is not None:
+            state_dict = {k.removeprefix("model."): v for k, v in state_dict.items()}
         self.model.config.sentence_transformers = {"activation_fn": ACTIVATION}
-        self.model.save_pretrained(path, **kwargs)
+        self.model.save_pretrained(path, state_dict=state_dict, **kwargs)
 
 
 def listwise_loss(logits: torch.Tensor, labels: torch.Tensor, present: torch.Tensor) -> torch.Tensor:

@@ -5,5 +5,7 @@ A first stage is any ``Retriever``: ``search(queries, k) -> list[list[(corpus in
 over a corpus by a factory in ``RETRIEVERS`` (``bm25``; ``dense`` for any text -> vector encoder).
 ``jbert.evaluation.retrieval`` scores them with ``jbert.metrics.retrieval``.
 
-May import: inference, heads, metrics, tokenization, readers, writers, data, registry, errors.
+Layer: above inference (reranking runs the prediction core), below evaluation and the CLI. May import:
+inference, heads, models (``jbert.modeldir``), metrics, tokenization, readers, config (task specs),
+writers, data, registry, errors.
 """

@@ -133,6 +133,8 @@ def test_user_errors_are_one_line(beir: Path, tmp_path: Path, finetuned) -> None
     fails_with(invoke("eval", "retrieval", "-m", "bm25", "-d", beir, "--rerank", finetuned("classification")),
                f"--rerank {finetuned('classification')}: a classification model, not a reranker")
     fails_with(invoke("eval", "retrieval", "-m", "bm25", "-d", beir, "--top-k", 0), "--top-k must be at least 1")
+    fails_with(invoke("eval", "retrieval", "-m", "bm25", "-d", beir, "--index", "faiss-hnsw"),
+               "--index and --similarity apply to embedding models")
     bad = tmp_path / "qrels.tsv"
     bad.write_text("a1698820p0q0\tp0\t1\nnope\tp0\t1\n", encoding="utf-8")
     fails_with(invoke("eval", "retrieval", "-m", "bm25", "--queries", beir / "queries.jsonl", "--corpus",

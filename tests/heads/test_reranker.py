@@ -85,3 +85,16 @@ def test_bad_rows_are_one_line_errors(examples, message, fast_tokenizer) -> None
 def test_booleans_and_graded_labels() -> None:
     head = get_head("reranker")(SPEC)
     assert [head.target(example(1, v)) for v in (True, False, 2, "3", 1.0)] == [1, 0, 2, 3, 1]
+
+
+def test_saving_writes_the_inner_model_with_the_sigmoid_activation(tiny_model_dir, tmp_path) -> None:
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    model = get_head("reranker")(SPEC).model(str(tiny_model_dir))
+    gathered = {k: v.clone() for k, v in model.state_dict().items()}  # as FSDP gathers them: the wrapper's keys
+    assert all(k.startswith("model.") for k in gathered)
+    model.save_pretrained(tmp_path, state_dict=gathered)
+    config = AutoConfig.from_pretrained(tmp_path)
+    assert config.num_labels == 1 and config.sentence_transformers["activation_fn"].endswith("Sigmoid")
+    loaded = AutoModelForSequenceClassification.from_pretrained(tmp_path)
+    assert torch.equal(loaded.classifier.weight, model.model.classifier.weight)
