@@ -28,7 +28,7 @@ from jbert.finetuning.sweep import SweepConfig, sweep_markdown
 
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
-    "pair-classification, pair-regression, ner, qa, multiple-choice) or the path of a task spec YAML."
+    "pair-classification, pair-regression, ner, qa, multiple-choice, reranker) or the path of a task spec YAML."
 )
 
 

@@ -17,8 +17,9 @@ import yaml
 from jbert.config.resources import resource_dir
 from jbert.errors import ConfigError
 
-# Roles a column can be mapped to (see jbert.data.Example). "choices" maps to a list of columns.
-ROLES = ("id", "text", "text_pair", "label", "choices", "entities", "tokens", "tags")
+# Roles a column can be mapped to (see jbert.data.Example). "choices" maps to a list of columns; "group" is
+# the query id that puts reranker rows together (read from Example.fields).
+ROLES = ("id", "text", "text_pair", "label", "choices", "entities", "tokens", "tags", "group")
 
 
 @dataclass(frozen=True)

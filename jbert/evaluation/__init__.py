@@ -5,9 +5,10 @@
 * ``EvalConfig``  -> ``evaluate_model``  (``jbert eval --model DIR --data FILE``)
 * ``ScoreConfig`` -> ``score_files``     (``jbert eval score``)
 * ``JglueConfig`` -> ``evaluate_jglue``  (``jbert eval jglue``)
+* ``RetrievalConfig`` -> ``evaluate_retrieval``  (``jbert eval retrieval``)
 
-May import: ``jbert.finetuning`` (a sweep's record), ``jbert.inference`` and everything below; never
-``jbert.report``, ``jbert.api`` or the CLI.
+May import: ``jbert.finetuning`` (a sweep's record), ``jbert.retrieval``, ``jbert.inference`` and everything
+below; never ``jbert.report``, ``jbert.api`` or the CLI.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from jbert.evaluation.jglue import (
     table_rows,
 )
 from jbert.evaluation.model import EvalConfig, evaluate_model
+from jbert.evaluation.retrieval import RetrievalConfig, RetrievalResult, evaluate_retrieval
 from jbert.evaluation.score import ScoreConfig, score_files
 from jbert.writers import check_output_path, write_metrics_json
 
@@ -43,13 +45,14 @@ def run_evaluation(cfg: Any) -> Any:
 @singledispatch
 def _run(cfg: Any) -> Any:
     raise ConfigError(
-        f"cannot evaluate with a {type(cfg).__name__}; use EvalConfig, ScoreConfig or JglueConfig"
+        f"cannot evaluate with a {type(cfg).__name__}; use EvalConfig, ScoreConfig, JglueConfig or RetrievalConfig"
     )
 
 
 _run.register(EvalConfig, evaluate_model)
 _run.register(ScoreConfig, score_files)
 _run.register(JglueConfig, evaluate_jglue)
+_run.register(RetrievalConfig, evaluate_retrieval)
 
 __all__ = [
     "BASELINES",
@@ -58,9 +61,12 @@ __all__ = [
     "EvalResult",
     "JglueConfig",
     "JglueResult",
+    "RetrievalConfig",
+    "RetrievalResult",
     "ScoreConfig",
     "evaluate_jglue",
     "evaluate_model",
+    "evaluate_retrieval",
     "run_evaluation",
     "score_files",
     "selection_rows",

@@ -9,6 +9,7 @@ first; the gold values, where the rows have them, only scale the regression tole
   pair-regression                max / mean |delta|; agreement: share of rows with |delta| <= tolerance,
                                  by default 1% of the score range (the gold scores' when the rows have
                                  them, JSTS: 0-5 -> 0.05; else the original predictions')
+  reranker                       the same on its sigmoid scores (0..1): by default |delta| <= 0.01
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def score_agreement(original: Sequence[Any], exported: Sequence[Any], tolerance:
     return {"measure": "score agreement", "agreement": _share(within, len(deltas)), "rows": len(deltas),
             "agreeing": within, "tolerance": tol, "max_abs_diff": max(deltas, default=0.0),
             "mean_abs_diff": sum(deltas) / len(deltas) if deltas else 0.0}
+
+
+@AGREEMENT.register("reranker")
+def reranker_agreement(original: Sequence[Any], exported: Sequence[Any], tolerance: float | None = None,
+                       gold: Sequence[Any] | None = None) -> Figures:
+    """Score agreement on sigmoid scores; the gold values are relevance labels, not scores: unused."""
+    return score_agreement(original, exported, TOLERANCE_SHARE if tolerance is None else tolerance, None)
 
 
 def describe(figures: Figures) -> str:

@@ -3,7 +3,8 @@
 ``compute(spec.metrics, predictions, references)`` merges the outputs of the named metrics.
 Registered names: ``accuracy``, ``macro_f1``, ``mcc``, ``pearson``, ``spearman``, ``squad_char``
 (-> ``exact_match``, ``f1``; JGLUE's character-level JSQuAD formula) and ``seqeval``
-(-> ``precision``, ``recall``, ``f1`` and per-type ``f1_<TYPE>`` ...).
+(-> ``precision``, ``recall``, ``f1`` and per-type ``f1_<TYPE>`` ...), ``retrieval`` and ``reranking``
+(-> ``ndcg@10``, ``mrr@10``, ``recall@1/10/100``, ``map``; trec_eval's formulas).
 
 >>> compute(["accuracy"], ["a", "b"], ["a", "a"])
 {'accuracy': 0.5}
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jbert.metrics import classification, entities, regression, squad  # noqa: F401  (registration)
+from jbert.metrics import classification, entities, regression, retrieval, squad  # noqa: F401  (registration)
 from jbert.metrics.base import METRICS, Metric
 from jbert.metrics.classification import confusion_matrix
 

@@ -12,7 +12,7 @@ from jbert.readers import READERS, _load_builtin_readers, read
 DATA = Path(__file__).parent.parent / "data"
 SHARED_JGLUE = Path("/work/shared/jglue")
 JGLUE = ["jcola", "jcommonsenseqa", "jnli", "jsquad", "jsts", "marc_ja"]
-GENERIC = ["classification", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa"]
+GENERIC = ["classification", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa", "reranker"]
 SLICES = {  # spec -> a file in its format
     "jsts": DATA / "jglue" / "jsts-valid.jsonl",
     "jnli": DATA / "jglue" / "jnli-valid.jsonl",
@@ -20,6 +20,7 @@ SLICES = {  # spec -> a file in its format
     "jsquad": DATA / "jglue" / "jsquad-valid.json",
     "marc_ja": DATA / "marc_ja" / "valid.jsonl",
     "ner": DATA / "ner" / "valid.conll",
+    "reranker": DATA / "reranker" / "valid.jsonl",
 }
 
 
@@ -50,6 +51,8 @@ def test_tasks_that_differ_only_in_labels_share_a_head():
 
 
 def _perfect(head_name, references):
+    if head_name == "reranker":  # (query key, relevance) -> the relevance as the score
+        return [float(r[1]) for r in references]
     return [r[0] for r in references] if head_name == "span" else list(references)
 
 

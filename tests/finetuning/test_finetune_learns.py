@@ -86,3 +86,13 @@ def test_qa_learns(tiny_model_dir, tmp_path):
     train = squad_slice(DATA / "jglue" / "jsquad-train.json", tmp_path / "train.json")
     metrics = learn("jsquad", train, tiny_model_dir, tmp_path / "m", epochs=30, max_length=384)
     assert metrics["exact_match"] >= 0.8
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["listwise", "pairs"])
+def test_reranker_learns(tiny_model_dir, tmp_path, grouped):
+    from _retrieval_data import reranker_rows, write_jsonl
+
+    # 6 JSQuAD questions, each with its paragraph and 3 other paragraphs of the same article
+    train = write_jsonl(tmp_path / "train.jsonl", reranker_rows("train", negatives=3, grouped=grouped, limit=6))
+    metrics = learn("reranker", train, tiny_model_dir, tmp_path / "m", epochs=8, batch_size=4 if grouped else 8)
+    assert metrics["mrr@10"] >= 0.95
