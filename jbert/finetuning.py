@@ -25,6 +25,7 @@ from jbert.modeldir import (
     encode_options,
     save_finetuned,
 )
+from jbert.outputs import check_writable
 from jbert.readers import read_examples as read_all
 from jbert.tasks import TaskSpec
 from jbert.training import CACHE, finish_run, fit, load_model, start_run
@@ -43,8 +44,7 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
-    run = start_run(cfg.training, cfg.model.name_or_path, has_eval=bool(valid_ex),
-                    primary_metric=spec.primary_metric, marker=CONFIG_FILE, positions=cfg.model.position_ids)
+    run = start_run(cfg, has_eval=bool(valid_ex), primary_metric=spec.primary_metric, marker=CONFIG_FILE)
 
     max_length = clamp_max_length(cfg.encoding.max_length, run.inputs, "--max-length")
     cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length),  # saved clamped, and resolved:
@@ -83,6 +83,7 @@ def _check_required(cfg: JbertConfig) -> None:
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert finetune jsts --model DIR --output DIR "
                           "--jglue-dir DIR`")
+    check_writable(cfg.training.output_dir, f"--output {cfg.training.output_dir}")  # before the data is read
 
 
 # --- data ------------------------------------------------------------------------------------------

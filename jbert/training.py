@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jbert.config import ModelConfig, TrainingConfig
+from jbert.config import ModelConfig
 from jbert.errors import ConfigError
 from jbert.model_inputs import (
     ModelInputs,
@@ -25,12 +25,16 @@ from jbert.model_inputs import (
     set_positions,
 )
 from jbert.modeling import quiet_weight_saving
+from jbert.outputs import check_output_dir, check_writable
+from jbert.run_record import RUN_FILE, check_resume, write_record
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
 
 __all__ = ["CACHE", "Run", "fit", "finish_run", "load_model", "prepare_output_dir", "start_run"]
 
 CACHE = ".encoded"  # OUTPUT/.encoded: per-node caches, removed once the run is saved
+# What a run that stopped before its first checkpoint leaves; a new run into that directory replaces it.
+_LEFTOVERS = (CACHE, CHECKPOINTS, TRAIN_LOG, RUN_FILE)
 
 
 @dataclass
@@ -47,22 +51,29 @@ class Run:
         return self.out / CACHE
 
 
-def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, primary_metric: str | None,
-              marker: str, positions: str = "auto") -> Run:
-    """Check the output directory (``marker``: the file a finished run writes last), build the
-    TrainingArguments and load the model's fast tokenizer (``positions``: ``model.position_ids``)."""
+def start_run(config: Any, *, has_eval: bool, primary_metric: str | None, marker: str) -> Run:
+    """Check the output directory (``marker``: the file a finished run writes last) against ``config``
+    (the run's whole config: ``training``, ``model`` ...), build the TrainingArguments, record the
+    settings (``jbert.run_record``) and load the model's fast tokenizer."""
+    training, model = config.training, config.model
     out = Path(training.output_dir)
-    prepare_output_dir(out, training, marker)
+    prepare_output_dir(out, config, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.model_inputs)
-    tokenizer = load_tokenizer(model_path)  # first: its errors name the fix
-    inputs = read_model_inputs(model_path, positions)
+    tokenizer = load_tokenizer(model.name_or_path)  # first: its errors name the fix
+    inputs = read_model_inputs(model.name_or_path, model.position_ids)
+    if args.should_save and not (training.resume and (out / RUN_FILE).is_file()):
+        out.mkdir(parents=True, exist_ok=True)
+        write_record(out, config)  # before the first checkpoint: what a resume is compared with
     return Run(out, args, align_tokenizer(tokenizer, inputs), inputs)
 
 
-def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
-    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume."""
-    if training.resume:
+def prepare_output_dir(out: Path, config: Any, marker: str) -> None:
+    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume, with the
+    settings it was started with; a new run needs a new (or empty) directory in a writable place."""
+    if config.training.resume:
+        check_writable(out, f"--output {out}")
+        check_resume(out, config, marker)
         return
     if (out / marker).is_file():
         raise ConfigError(f"{out} already holds a trained model; choose another --output or remove it")
@@ -70,6 +81,7 @@ def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None
     if checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*")):
         raise ConfigError(f"{out} holds checkpoints of an unfinished run: add --resume to continue it, "
                           "or choose another --output")
+    check_output_dir(out, keep=_LEFTOVERS)
     (out / TRAIN_LOG).unlink(missing_ok=True)
 
 

@@ -25,6 +25,7 @@ from jbert.config import with_recipe
 from jbert.errors import ConfigError
 from jbert.model_inputs import clamp_max_length
 from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
+from jbert.outputs import check_writable
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
@@ -43,8 +44,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     _check_required(cfg)
     cfg = with_recipe(cfg, RECIPE)
     has_eval = bool(cfg.corpus.valid) or cfg.corpus.valid_fraction > 0
-    run = start_run(cfg.training, cfg.model.name_or_path, has_eval=has_eval, primary_metric="mlm_loss",
-                    marker=PRETRAIN_FILE, positions=cfg.model.position_ids)
+    run = start_run(cfg, has_eval=has_eval, primary_metric="mlm_loss", marker=PRETRAIN_FILE)
     _check_masked_lm(cfg.model.name_or_path, run.inputs.model_type)
     _check_tokenizer(run.tokenizer, cfg)
     # positions as resolved (rinna's RoBERTa: from 0): recorded in jbert_pretrain.yaml and, through
@@ -95,6 +95,7 @@ def _check_required(cfg: PretrainConfig) -> None:
                                         ("--output", cfg.training.output_dir)) if not value]
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert pretrain corpus.txt --model DIR --output DIR`")
+    check_writable(cfg.training.output_dir, f"--output {cfg.training.output_dir}")  # before the corpus is read
 
 
 def _check_masked_lm(name_or_path: str, model_type: str) -> None:

@@ -52,7 +52,7 @@ def _commands(model: Path, tmp_path: Path) -> dict[str, list[str]]:
     return {
         "predict": ["predict", "--model", str(model), str(ROWS), "--output", str(tmp_path / "p.jsonl")],
         "eval": ["eval", "--model", str(model), "--data", str(ROWS)],
-        "export": ["export", "--model", str(model), "--output", str(tmp_path / "x"), "--data", str(ROWS)],
+        "export": ["export", "--model", str(model), "--output", str(tmp_path / "new" / "x"), "--data", str(ROWS)],
     }
 
 
@@ -62,7 +62,7 @@ def test_damaged_safetensors(finetuned, tmp_path, command, how):
     model = _damaged(finetuned("classification"), tmp_path, "model.safetensors", how)
     result = runner.invoke(app, _commands(model, tmp_path)[command])
     _fails_in_one_line(result, str(model), "model.safetensors" if how != "missing" else "weights")
-    assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "x").exists()
+    assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "new").exists()  # no folder made for it either
 
 
 @pytest.mark.parametrize("how", ["missing", "cut-in-header", "cut-halfway"])
