@@ -177,6 +177,8 @@ def check_output_path(path: str | Path | None) -> Path | None:
     target = Path(path)
     if target.is_dir():
         raise ConfigError(f"{target}: is a directory; give a file name for the output")
+    if target.exists() and not target.is_file():  # a device or a pipe would be replaced by a plain file
+        raise ConfigError(f"{target}: is not a regular file; give a file name for the output (or - for stdout)")
     if not target.parent.is_dir():
         raise ConfigError(f"{target}: the folder {target.parent} does not exist; create it first")
     check_writable(target.parent, str(target))
