@@ -15,12 +15,14 @@
 
 Locks use ``fcntl.flock`` (POSIX): the kernel drops them when the process dies, kill -9 included.
 Hand-written rather than ``filelock`` because the lock file must also be removed when the run ends
-(else every output gets a stray ``.NAME.lock``), which needs the inode check in ``_acquire``.
+(else every output gets a stray ``.NAME.lock``), which needs the inode check in ``_acquire``. Where
+there is no ``fcntl`` (Windows) no lock is taken and no stale temp is removed (without the lock it
+could be a live run's): outputs are still written atomically, but a second process is not refused.
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import os
 import re
 import secrets
@@ -30,6 +32,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from jbert.errors import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # Windows: see the module docstring
+    fcntl = None  # type: ignore[assignment]
 
 _HELD: dict[str, int] = {}  # lock files this process holds -> depth (a command re-enters its own lock)
 
@@ -90,7 +97,7 @@ def parent_folders(path: str | Path) -> Iterator[None]:
 def output_lock(path: str | Path | None) -> Iterator[None]:
     """Hold ``.NAME.lock`` beside ``path`` (None or ``-``: stdout, nothing to lock); see the module
     docstring. Re-entrant within a process; the parent folder must exist."""
-    if path is None or str(path) == "-":
+    if path is None or str(path) == "-" or fcntl is None:
         yield
         return
     target = Path(path)
@@ -116,7 +123,11 @@ def output_lock(path: str | Path | None) -> Iterator[None]:
 
 def _acquire(lock: Path, target: Path) -> int:
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except PermissionError:  # left by another user's killed run
+            raise ConfigError(f"{lock}: no permission to open this lock file; if no jbert process is writing "
+                              f"{target}, remove it") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -156,7 +167,8 @@ def remove_stale(target: Path) -> list[Path]:
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         else:
-            p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # another user's, in a shared folder: theirs to remove
+                p.unlink(missing_ok=True)
     return stale
 
 

@@ -4,10 +4,13 @@ the removal of stale temps, and temp files that end with the umask's mode like a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 
 import pytest
-from _outputs import hidden, holder, umask
+from _outputs import hidden, holder, umask, unprivileged
 
 from jbert.errors import ConfigError
 from jbert.outputs import check_output_dir, output_lock, parent_folders, remove_stale, temp_dir, temp_file
@@ -97,6 +100,21 @@ def test_the_lock_is_reentrant_within_a_process_and_removed_after(tmp_path):
     assert hidden(tmp_path) == [] and target.read_text() == "x"
     with output_lock("-"), output_lock(None):  # stdout: nothing to lock
         pass
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to leave a file another user cannot open")
+def test_another_users_stale_lock_file_is_a_one_line_error():
+    shared = Path(tempfile.mkdtemp(prefix="jbert-shared-"))  # under /tmp: nobody can reach it
+    try:
+        shared.chmod(0o1777)
+        (shared / ".out.jsonl.lock").write_text("123\n")  # root's, 0644: left by a killed run
+        with unprivileged(), pytest.raises(ConfigError) as info:
+            with output_lock(shared / "out.jsonl"):
+                pass
+        assert str(info.value) == (f"{shared}/.out.jsonl.lock: no permission to open this lock file; if no jbert "
+                                   f"process is writing {shared}/out.jsonl, remove it")
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_only_this_outputs_stale_temps_are_removed(tmp_path):
