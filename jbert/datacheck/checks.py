@@ -19,6 +19,7 @@ from jbert.datacheck.report import DataReport
 from jbert.errors import DataFormatError
 from jbert.finetuning.datafiles import make_head, resolve_data_files, resolve_spec
 from jbert.heads import Head
+from jbert.heads.classification import regression_value
 from jbert.readers import ReadContext, read_items
 
 
@@ -135,7 +136,5 @@ def label_counts(head: str, examples: Sequence[Example]) -> dict[str, int]:
 
 
 def _rounded(value: Any) -> str:
-    try:
-        return f"~{round(float(value))}"
-    except (TypeError, ValueError):
-        return str(value)
+    number = regression_value(value)  # the head's rule: inf or "-Infinity" is no number (reported as a row error)
+    return str(value) if number is None else f"~{round(number)}"

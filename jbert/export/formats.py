@@ -60,7 +60,7 @@ def _write_torch(source: Path, model: Any, batch: Mapping[str, Any], outputs: Se
                  quantize: str | None) -> str:
     weights = [f for f in source.iterdir() if f.is_file() and f.name.startswith("model") and is_weights(f)]
     for f in weights:
-        shutil.copy2(f, out / f.name)
+        shutil.copyfile(f, out / f.name)  # new files: the umask's mode, not the source's
     return weights[0].name if weights else ""
 
 

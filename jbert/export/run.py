@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,8 +33,11 @@ from jbert.inference import Predictor
 from jbert.inference.inputs import input_reader
 from jbert.models.inputs import model_inputs
 from jbert.readers import read
+from jbert.training.run_record import RUN_FILE
+from jbert.writers.outputs import check_output_dir, output_lock, parent_folders, temp_dir
 
-_NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE)  # the original's, not the export's
+# the original's, not the export's
+_NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE, RUN_FILE)
 
 
 @dataclass
@@ -68,13 +70,17 @@ def run_export(cfg: ExportConfig) -> ExportResult:
     fmt.require()
     if read_record(cfg.model) is not None:
         raise ConfigError(f"{cfg.model} is already an export; export the fine-tuned directory it came from")
-    ft = load_finetuned(cfg.model, device="cpu")
+    out = Path(cfg.output)
+    with parent_folders(out), output_lock(out):  # one export per output; killed exports' work directories go
+        check_output_dir(out)  # again, now that no other export can fill it
+        return _export(cfg, fmt, out, load_finetuned(cfg.model, device="cpu"))
+
+
+def _export(cfg: ExportConfig, fmt: Any, out: Path, ft: Any) -> ExportResult:
     data, examples = _examples(cfg, ft)
     recorder = Recorder(ft.model)
     original, original_s = _predict(ft, recorder, examples, cfg.batch_size)
-    out = Path(cfg.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.export-"))
+    work = temp_dir(out)
     try:
         _copy_support_files(Path(cfg.model), work)
         weights = fmt.write(Path(cfg.model), ft.model, recorder.batch(), recorder.output_names, work, cfg.quantize)
@@ -103,9 +109,7 @@ def _check(cfg: ExportConfig) -> Any:
     if cfg.tolerance is not None and cfg.tolerance < 0:
         raise ConfigError(f"--tolerance must be 0 or more, got {cfg.tolerance}")
     RunSettings(batch_size=cfg.batch_size).check()
-    out = Path(cfg.output)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--output {out} already exists and is not empty; choose a new directory or remove it")
+    check_output_dir(cfg.output)  # before the minutes of work: new or empty, and writable
     return fmt
 
 
@@ -160,7 +164,7 @@ def _copy_support_files(source: Path, target: Path) -> None:
     """Config, tokenizer and jbert files: everything at the top level but weights and training records."""
     for f in source.iterdir():
         if f.is_file() and f.name not in _NOT_COPIED and not is_weights(f):
-            shutil.copy2(f, target / f.name)
+            shutil.copyfile(f, target / f.name)  # new files: the umask's mode, not the source's
 
 
 def _move_into_place(work: Path, out: Path) -> None:

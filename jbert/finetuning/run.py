@@ -28,6 +28,7 @@ from jbert.models.directory import (
 from jbert.readers import read_examples as read_all
 from jbert.training.core import CACHE, finish_run, fit, load_model, start_run
 from jbert.training.feature_cache import cache_file, load_features, save_features
+from jbert.writers.outputs import check_writable
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def _check_required(cfg: JbertConfig) -> None:
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert finetune jsts --model DIR --output DIR "
                           "--jglue-dir DIR`")
+    check_writable(cfg.training.output_dir, f"--output {cfg.training.output_dir}")  # before the data is read
 
 
 # --- data ------------------------------------------------------------------------------------------

@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jbert.config.run import JbertConfig
+from jbert.config.run import JbertConfig, with_recipe
 from jbert.config.sections import parse_override, set_dotted
 from jbert.errors import ConfigError
+from jbert.writers.outputs import check_output_dir
 
 logger = logging.getLogger(__name__)
 SWEEP_FILE = "sweep.json"
+SWEEP_TABLE = "sweep.md"
 BEST = "best"
 RUNS = "runs"
 
@@ -107,10 +109,12 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     index, count = _shard(cfg.shard)
     if not cfg.base.training.output_dir:
         raise ConfigError("missing --output: a sweep keeps its runs under OUTPUT/runs and links OUTPUT/best")
+    check_output_dir(cfg.base.training.output_dir, keep=(RUNS, BEST, SWEEP_FILE, SWEEP_TABLE))  # a rerun continues
     spec = resolve_spec(cfg.base)
     if resolve_data_files(cfg.base.data, spec)[1] is None:
         raise ConfigError("a sweep selects on the validation set: pass --valid FILE (or --jglue-dir DIR)")
     planned = plan(cfg)
+    refuse_stale_runs(Path(cfg.base.training.output_dir), planned)
     for i, (run_cfg, run) in enumerate(planned):
         if i % count != index or (run.path / CONFIG_FILE).is_file():
             continue
@@ -122,6 +126,28 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     for _, run in planned:
         run.metrics = _final_metrics(run.path)
     return write_record(Path(cfg.base.training.output_dir), [r for _, r in planned], spec.primary_metric)
+
+
+def refuse_stale_runs(out: Path, planned: list[tuple[JbertConfig, Run]]) -> None:
+    """A run already under OUTPUT/runs that was made (or started) with other settings than the sweep
+    gives it now (another --model, --train, --max-steps ...) would be reused as if it were this
+    sweep's: refuse, naming the runs and the settings that differ (``jbert.training.run_record``)."""
+    from jbert.finetuning.run import resolve_spec
+    from jbert.models.directory import CONFIG_FILE
+    from jbert.training.run_record import differences, run_settings, saved_settings
+
+    stale, diffs = [], []
+    for run_cfg, run in planned:
+        settings = with_recipe(run_cfg, resolve_spec(run_cfg).recipe)  # as finetune records it
+        saved = saved_settings(run.path, CONFIG_FILE, set(settings.to_dict()))
+        found = differences(saved[0], run_settings(settings), saved[1]) if saved else []
+        if found:
+            stale.append(str(run.path.relative_to(out)) if run.path.is_relative_to(out) else str(run.path))
+            diffs += [d for d in found if d not in diffs]
+    if stale:
+        raise ConfigError(f"--output {out} holds {len(stale)} run(s) made with other settings "
+                          f"({'; '.join(diffs)}): {', '.join(stale)}; choose another --output, or remove "
+                          "those runs to run them again")
 
 
 def _shard(shard: str | None) -> tuple[int, int]:
@@ -176,7 +202,7 @@ def write_record(out: Path, runs: list[Run], metric: str) -> dict[str, Any]:
     from jbert.writers import write_metrics_json
 
     write_metrics_json(out / SWEEP_FILE, record)
-    (out / "sweep.md").write_text(sweep_markdown(record) + "\n", encoding="utf-8")
+    (out / SWEEP_TABLE).write_text(sweep_markdown(record) + "\n", encoding="utf-8")
     return record
 
 

@@ -155,6 +155,16 @@ class PairClassificationHead(_ClassHead):
     paired = True
 
 
+def regression_value(label: Any) -> float | None:
+    """The finite number a regression label holds (``"3.8"`` -> 3.8); None for anything else, ``inf``,
+    ``-Infinity``, ``nan`` and booleans included (a loss on them is inf or nan)."""
+    try:
+        value = float(label) if not isinstance(label, bool) else math.nan
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 @HEADS.register("pair-regression")
 class PairRegressionHead(_SequenceHead):
     """(text, text_pair) -> a number (JSTS): one output, ``problem_type="regression"`` (MSE)."""
@@ -165,11 +175,8 @@ class PairRegressionHead(_SequenceHead):
     def target(self, example: Example) -> float:
         if example.label is None or example.label == "":
             raise missing_label(example, self.label_column)
-        try:
-            value = float(example.label) if not isinstance(example.label, bool) else math.nan
-        except (TypeError, ValueError):
-            value = math.nan
-        if not math.isfinite(value):
+        value = regression_value(example.label)
+        if value is None:
             raise data_error(example, f"label {example.label!r} is not a number", "a regression label is a number such as 3.8")
         return value
 

@@ -14,6 +14,7 @@ from typing import Any
 from jbert.config.encoding import EncodeOptions
 from jbert.config.run import JbertConfig
 from jbert.config.tasks import TaskSpec
+from jbert.errors import ConfigError
 from jbert.heads import Head, get_head
 from jbert.inference.core import resolve_device, runs_on_numpy
 from jbert.inference.runtimes import load_exported, read_record
@@ -61,8 +62,33 @@ def _load_model(path: Path, head: Head) -> Any:
     record = read_record(path)
     if record is not None:
         return load_exported(path, head, record)
-    with quiet_weight_saving():
-        return head.model(str(path))
+    check_weights(path)
+    try:
+        with quiet_weight_saving():
+            return head.model(str(path))
+    except OSError as exc:  # transformers' "no file named ...", a shard of a sharded checkpoint gone
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{path}: cannot load the model weights ({reason}); {_DAMAGED}") from exc
+
+
+_DAMAGED = "the directory is incomplete or damaged: copy it again, or fine-tune again"
+_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
+def check_weights(path: Path) -> None:
+    """Name a missing or cut-short weights file in one line, before the loader fails on it deep down.
+    safetensors checks that its header's tensors cover the file exactly, reading only the header."""
+    from safetensors import SafetensorError, safe_open
+
+    files = sorted(path.glob("*.safetensors"))
+    if not files and not any((path / name).is_file() for name in _WEIGHTS):
+        raise ConfigError(f"{path}: no model weights (model.safetensors); {_DAMAGED}")
+    for file in files:
+        try:
+            with safe_open(str(file), framework="np"):
+                pass
+        except SafetensorError as exc:
+            raise ConfigError(f"{file}: damaged or cut short ({exc}); {_DAMAGED}") from None
 
 
 def _check_fingerprint(path: Path, saved: dict | None, current: dict | None) -> None:

@@ -28,6 +28,20 @@ def require_onnx(modules: tuple[str, ...] = _ONNX_MODULES) -> None:
 
 
 
+def _session(ort: Any, path: Path, options: Any) -> Any:
+    """An ONNX Runtime session on ``path``; a missing or damaged file is a one-line ConfigError."""
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile
+
+    fix = "the exported directory is incomplete or damaged: copy it again, or export again"
+    if not path.is_file():
+        raise ConfigError(f"{path}: not found; {fix}")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except (Fail, InvalidGraph, InvalidProtobuf, NoSuchFile) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{path}: ONNX Runtime cannot load it ({reason}); {fix}") from None
+
+
 class OnnxModel:
     """An ONNX Runtime session behind the interface ``jbert.inference.Predictor`` uses:
     ``model.to(device).eval()`` and ``model(**inputs)`` -> a dict of output arrays.
@@ -47,7 +61,7 @@ class OnnxModel:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = _session(ort, Path(path), options)
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.config = config  # the architecture's config: what inputs and length it reads (jbert.models.inputs)

@@ -19,7 +19,8 @@ from jbert.data import Prediction
 from jbert.errors import ConfigError
 from jbert.inference.core import Predictor, RowError, resolve_device
 from jbert.inference.inputs import input_reader, read_items
-from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, prediction_row
+from jbert.writers import JsonlWriter, RowWriter, check_output_path, open_rows, output_format, prediction_row
+from jbert.writers.outputs import output_lock
 
 ON_ERROR = ("fail", "skip")
 
@@ -50,9 +51,15 @@ class PredictSummary:
 
 def run_predict(cfg: PredictConfig) -> PredictSummary:
     """Predict every row of ``cfg.inputs`` with the model in ``cfg.model``; see the module docstring."""
+    _check(cfg)
+    # the outputs are ours from here to the end: a second run on them refuses at once, not at the rename
+    with output_lock(cfg.output), output_lock(_errors_path(cfg)):
+        return _predict(cfg)
+
+
+def _predict(cfg: PredictConfig) -> PredictSummary:
     from jbert.inference.loading import load_finetuned
 
-    _check(cfg)
     # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
     device = resolve_device(cfg.device) if cfg.device else None
     ft = load_finetuned(cfg.model, device=device)
@@ -92,6 +99,8 @@ def _check(cfg: PredictConfig) -> None:
     if cfg.inputs.count("-") > 1:
         raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads
+    check_output_path(cfg.output)  # and so does an output that cannot be written
+    check_output_path(_errors_path(cfg))
 
 
 def _trim(prediction: Prediction, n_best: int | None) -> Prediction:

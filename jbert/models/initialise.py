@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import ConfigError
+from jbert.writers.outputs import check_output_dir
 
 # (layers, hidden, attention heads, intermediate) as in Turc et al. 2019 "Well-Read Students" (+ BERT-base)
 SIZES: dict[str, tuple[int, int, int, int]] = {
@@ -74,7 +75,7 @@ def init_model(
 
     from jbert.tokenization import load_tokenizer
 
-    tokenizer_dir, output = Path(tokenizer_dir), Path(output)
+    tokenizer_dir, output = Path(tokenizer_dir), check_output_dir(output)  # never over a trained model's weights
     if not tokenizer_dir.is_dir():
         raise ConfigError(f"tokenizer directory not found: {tokenizer_dir}")
     tokenizer = load_tokenizer(tokenizer_dir)

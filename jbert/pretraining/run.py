@@ -30,6 +30,7 @@ from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
 from jbert.pretraining.words import word_source
 from jbert.training.core import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
+from jbert.writers.outputs import check_writable
 
 logger = logging.getLogger(__name__)
 PRETRAIN_FILE = "jbert_pretrain.yaml"
@@ -89,6 +90,7 @@ def _check_required(cfg: PretrainConfig) -> None:
                                         ("--output", cfg.training.output_dir)) if not value]
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert pretrain corpus.txt --model DIR --output DIR`")
+    check_writable(cfg.training.output_dir, f"--output {cfg.training.output_dir}")  # before the corpus is read
 
 
 def _check_masked_lm(name_or_path: str, model_type: str) -> None:

@@ -16,6 +16,10 @@ from jbert.readers import READERS
 from jbert.readers._common import Item, iter_lines, require_rows, row_item
 from jbert.readers.iob import ReadContext
 
+# The csv module refuses a field over 131,072 characters by default ("field larger than field limit");
+# a long document in one cell is normal data. 2**31 - 1: the most a C long holds everywhere (Windows).
+csv.field_size_limit(2**31 - 1)
+
 
 @READERS.register("csv")
 def read_csv(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from jbert.errors import ConfigError
 from jbert.tokenization.fingerprint import FINGERPRINT_FILE, write_fingerprint
 from jbert.tokenization.setups import SETUPS, TrainResult
+from jbert.writers.outputs import check_output_dir, output_lock, temp_dir
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def _prepare_output(output: Path) -> bool:
             f"--output {output} holds a model ({held[0]}); a new tokenizer would not match its embeddings "
             "(choose another --output)"
         )
+    check_output_dir(output, keep=TOKENIZER_FILES)  # retraining replaces a tokenizer, nothing else
     created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
     return created
@@ -110,13 +111,16 @@ def train_tokenizer(
     output = Path(output)
     created = _prepare_output(output)
     # Train beside the output, then move: a failed run leaves an earlier tokenizer there intact, and no
-    # empty directory where there was none.
+    # empty directory where there was none. The lock keeps a second run out and clears killed runs' staging.
     try:
-        with tempfile.TemporaryDirectory(prefix=".jbert-train-", dir=output) as tmp:
-            staging = Path(tmp)
-            result = setup_cls().train(paths, vocab_size, staging, field=field, progress=progress, **given)
-            write_fingerprint(staging)
-            _replace_files(staging, output)
+        with output_lock(output):
+            staging = temp_dir(output, "train")
+            try:
+                result = setup_cls().train(paths, vocab_size, staging, field=field, progress=progress, **given)
+                write_fingerprint(staging)
+                _replace_files(staging, output)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         if created:
             shutil.rmtree(output, ignore_errors=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jbert.config.run import ModelConfig, TrainingConfig
+from jbert.config.run import ModelConfig
 from jbert.errors import ConfigError
 from jbert.models.initialise import quiet_weight_saving
 from jbert.models.inputs import (
@@ -27,12 +27,16 @@ from jbert.models.inputs import (
     set_positions,
 )
 from jbert.tokenization import load_tokenizer
+from jbert.training.run_record import RUN_FILE, check_resume, write_record
 from jbert.training.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
+from jbert.writers.outputs import check_output_dir, check_writable
 
 __all__ = ["CACHE", "Run", "fit", "finish_run", "load_model", "prepare_output_dir", "start_run"]
 
 C = TypeVar("C")  # a run config with training, model and encoding sections (finetune, pretrain)
 CACHE = ".encoded"  # OUTPUT/.encoded: per-node caches, removed once the run is saved
+# What a run that stopped before its first checkpoint leaves; a new run into that directory replaces it.
+_LEFTOVERS = (CACHE, CHECKPOINTS, TRAIN_LOG, RUN_FILE)
 
 
 @dataclass
@@ -50,26 +54,34 @@ class Run:
 
 
 def start_run(cfg: C, *, has_eval: bool, primary_metric: str | None, marker: str) -> tuple[Run, C]:
-    """Check the output directory (``marker``: the file a finished run writes last), build the
-    TrainingArguments, load the model's fast tokenizer and read what the model takes. Returns the run
-    and ``cfg`` resolved against the model: ``encoding.max_length`` clamped to its limit (here, once,
-    where the model is first read) and ``model.position_ids`` decided; the run and its saved config
-    both carry these, so eval and predict read them back."""
-    out = Path(cfg.training.output_dir)
-    prepare_output_dir(out, cfg.training, marker)
-    args = training_arguments(cfg.training, out, has_eval=has_eval, primary_metric=primary_metric)
+    """Check the output directory (``marker``: the file a finished run writes last) against ``cfg`` (the
+    run's whole config: ``training``, ``model``, ``encoding`` ...), build the TrainingArguments, record the
+    settings (``jbert.training.run_record``), load the model's fast tokenizer and read what the model takes.
+    Returns the run and ``cfg`` resolved against the model: ``encoding.max_length`` clamped to its limit
+    (here, once, where the model is first read) and ``model.position_ids`` decided; the run and its saved
+    config both carry these, so eval and predict read them back."""
+    training, model = cfg.training, cfg.model
+    out = Path(training.output_dir)
+    prepare_output_dir(out, cfg, marker)
+    args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.models.inputs)
-    tokenizer = load_tokenizer(cfg.model.name_or_path)  # first: its errors name the fix
-    inputs = read_model_inputs(cfg.model.name_or_path, cfg.model.position_ids)
+    tokenizer = load_tokenizer(model.name_or_path)  # first: its errors name the fix
+    inputs = read_model_inputs(model.name_or_path, model.position_ids)
+    if args.should_save and not (training.resume and (out / RUN_FILE).is_file()):
+        out.mkdir(parents=True, exist_ok=True)
+        write_record(out, cfg)  # the settings as given, before the first checkpoint: what a resume is compared with
     max_length = clamp_max_length(cfg.encoding.max_length, inputs, "--max-length")
     cfg = replace(cfg, encoding=replace(cfg.encoding, max_length=max_length),
-                  model=replace(cfg.model, position_ids=inputs.positions))
+                  model=replace(model, position_ids=inputs.positions))
     return Run(out, args, align_tokenizer(tokenizer, inputs), inputs), cfg
 
 
-def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None:
-    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume."""
-    if training.resume:
+def prepare_output_dir(out: Path, config: Any, marker: str) -> None:
+    """Refuse to mix two runs in one directory: finishing an unfinished run needs --resume, with the
+    settings it was started with; a new run needs a new (or empty) directory in a writable place."""
+    if config.training.resume:
+        check_writable(out, f"--output {out}")
+        check_resume(out, config, marker)
         return
     if (out / marker).is_file():
         raise ConfigError(f"{out} already holds a trained model; choose another --output or remove it")
@@ -77,6 +89,7 @@ def prepare_output_dir(out: Path, training: TrainingConfig, marker: str) -> None
     if checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*")):
         raise ConfigError(f"{out} holds checkpoints of an unfinished run: add --resume to continue it, "
                           "or choose another --output")
+    check_output_dir(out, keep=_LEFTOVERS)
     (out / TRAIN_LOG).unlink(missing_ok=True)
 
 

@@ -123,12 +123,21 @@ def test_train_vocab_too_small(tmp_path: Path) -> None:
     assert not (tmp_path / "tok").exists()  # a failed run leaves no empty output directory behind
 
 
-def test_failed_train_keeps_an_existing_output_directory(tmp_path: Path) -> None:
+def test_failed_train_keeps_an_existing_tokenizer(tmp_path: Path) -> None:
     out = tmp_path / "tok"
     out.mkdir()
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    assert _run("train", CORPUS, "--vocab-size", "300", "-o", str(out)).exit_code == 1
-    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    (out / "vocab.txt").write_text("[PAD]\n", encoding="utf-8")  # an earlier tokenizer: retraining may replace it
+    result = _run("train", CORPUS, "--vocab-size", "300", "-o", str(out))
+    assert result.exit_code == 1 and "vocab size 300 is too small" in result.output
+    assert [p.name for p in out.iterdir()] == ["vocab.txt"] and (out / "vocab.txt").read_text() == "[PAD]\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tok"]  # no lock or staging folder left beside it
+
+
+def test_train_into_a_folder_of_other_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    _fails_with(_run("train", CORPUS, "-o", str(tmp_path)),
+                f"--output {tmp_path} already exists and is not empty (it holds notes.txt); choose a new directory "
+                "or remove it")
 
 
 def test_train_unigram_vocab_too_small(tmp_path: Path) -> None:

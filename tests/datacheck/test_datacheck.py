@@ -94,3 +94,22 @@ def test_qa_windows_with_a_model(tiny_model_dir):
 def test_no_training_file_is_a_one_line_error():
     result = run("ner")
     assert result.exit_code == 1 and "no training data: pass --train FILE" in result.output
+
+
+def test_infinite_regression_labels_are_row_errors_not_a_crash(tmp_path):
+    # finetune's rule (PairRegressionHead.target): inf and -Infinity are no numbers; the label statistics
+    # used to round them and crash with an OverflowError
+    path = tmp_path / "train.jsonl"
+    rows = [("a", "b", 3.5), ("c", "d", "inf"), ("e", "f", "-Infinity"), ("g", "h", 1.0)]
+    path.write_text("".join(json.dumps({"sentence1": s1, "sentence2": s2, "label": label}) + "\n"
+                            for s1, s2, label in rows), encoding="utf-8")
+    result = run("jsts", "--train", str(path), "--json")
+    assert result.exit_code == 1, result.output  # an error in the data, not a crash (which would exit 1 too)
+    assert isinstance(result.exception, SystemExit), result.exception
+    report = json.loads(result.stdout)
+    (problem,) = [p for p in report["problems"] if p["severity"] == "error"]
+    assert problem["where"] == [f"{path}:2: label 'inf' is not a number", f"{path}:3: label '-Infinity' is not a number"]
+    assert report["splits"]["train"]["labels"] == {"-Infinity": 1, "inf": 1, "~1": 1, "~4": 1}
+    text = run("jsts", "--train", str(path))
+    assert text.exit_code == 1 and isinstance(text.exception, SystemExit)
+    assert f"  {path}:2: label 'inf' is not a number\n" in text.stdout

@@ -117,3 +117,40 @@ def test_a_sweep_needs_a_validation_file_and_an_output(tmp_path, tiny_model_dir)
     result = runner.invoke(app, [*base, "--valid", str(DATA / "jsts-valid.jsonl")])
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: missing --output: a sweep keeps its runs under OUTPUT/runs")
+
+
+def test_rerunning_a_finished_sweep_with_other_settings_is_refused(tmp_path, tiny_model_dir):
+    train = _head(DATA / "jsts-train.jsonl", tmp_path / "train.jsonl")
+    other = _head(DATA / "jsts-valid.jsonl", tmp_path / "other.jsonl")
+    out = tmp_path / "sweep"
+
+    def sweep(*changes: str):
+        return runner.invoke(app, ["finetune", "jsts", "--model", str(tiny_model_dir), "--output", str(out),
+                                   "--train", str(train), "--valid", str(other), "--max-steps", "1", "--batch-size",
+                                   "4", "--max-length", "64", "--set", "training.progress_bar=false",
+                                   "--sweep", "training.learning_rate=1e-3,1e-4", *changes])
+
+    assert sweep().exit_code == 0
+    record = (out / "sweep.json").read_bytes()
+    runs = "runs/learning_rate=0.001/seed=42, runs/learning_rate=0.0001/seed=42"
+    for changes, named in [(["--max-steps", "2"], "training.max_steps (was 1, now 2)"),
+                           (["--train", str(other)], f"data.train (was {train}, now {other})"),
+                           (["--model", str(train.parent)], f"model.name_or_path (was {tiny_model_dir}, now ")]:
+        result = sweep(*changes)
+        assert result.exit_code == 1, result.output
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith(f"error: --output {out} holds 2 run(s) made with other settings ({named}")
+        assert line.endswith(f"): {runs}; choose another --output, or remove those runs to run them again")
+    assert (out / "sweep.json").read_bytes() == record  # nothing reused, nothing rewritten
+    assert sweep("--seeds", "1").exit_code == 0  # the same settings: the finished runs are reused
+
+
+def test_a_sweep_refuses_a_folder_of_other_files(tmp_path, tiny_model_dir):
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["finetune", "jsts", "--model", str(tiny_model_dir), "--output", str(tmp_path / "o"),
+                                 "--train", str(DATA / "jsts-train.jsonl"), "--valid", str(DATA / "jsts-valid.jsonl"),
+                                 "--sweep", "training.epochs=1,2"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"error: --output {tmp_path / 'o'} already exists and is not empty (it holds "
+                                     "notes.txt); choose a new directory or remove it")

@@ -44,3 +44,13 @@ def test_named_choice_columns(tmp_path):
 def test_stdin(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("text\n一行目\n".encode())))
     assert [e.text for e in read("-", spec())] == ["一行目"]
+
+
+def test_a_field_longer_than_the_csv_modules_default_limit(tmp_path):
+    # csv refuses fields over 131,072 characters by default ("field larger than field limit"); a long
+    # document in one cell is ordinary data
+    long_text = "長い文書。" * 60_000  # 300,000 characters
+    path = tmp_path / "long.csv"
+    path.write_text(f'id,s1,s2,score\na1,"{long_text}",短い,1.5\na2,x,y,2\n', encoding="utf-8")
+    examples = list(read(path, spec(id="id", text="s1", text_pair="s2", label="score")))
+    assert [(e.id, e.line, len(e.text)) for e in examples] == [("a1", 2, 300_000), ("a2", 3, 1)]

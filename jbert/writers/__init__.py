@@ -4,7 +4,8 @@
   then the prediction (``label``/``score``/``probabilities``, ``entities``, ``answer`` ...).
 * ``open_rows(path, fmt)``: a writer for JSONL (default), CSV or TSV; ``-`` is stdout. Files are
   written atomically: a temp file beside the target is renamed over it at the end and removed
-  on failure, so a failed run never leaves a half-written file.
+  on failure, so a failed run never leaves a half-written file; a lock beside it keeps a second
+  process from writing the same file meanwhile (``jbert.writers.outputs``).
 * ``write_metrics_json``, ``markdown_table``, ``metrics_table``, ``confusion_table``.
 """
 
@@ -15,7 +16,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import IO, Any
 from jbert.data import Example, Prediction
 from jbert.errors import ConfigError
 from jbert.registry import Registry
+from jbert.writers.outputs import check_writable, output_lock, temp_file
 
 Row = dict[str, Any]
 FORMATS: Registry[type[RowWriter]] = Registry("output format")
@@ -158,14 +159,15 @@ def atomic_output(path: str | Path | None, newline: str | None = None) -> Iterat
         sys.stdout.flush()
         return
     target = check_output_path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as stream:
-            yield stream
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with output_lock(target):  # one writer per file; stale temps of killed runs go
+        fd, tmp = temp_file(target)
+        try:
+            with open(fd, "w", encoding="utf-8", newline=newline) as stream:
+                yield stream
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def check_output_path(path: str | Path | None) -> Path | None:
@@ -175,8 +177,11 @@ def check_output_path(path: str | Path | None) -> Path | None:
     target = Path(path)
     if target.is_dir():
         raise ConfigError(f"{target}: is a directory; give a file name for the output")
+    if target.exists() and not target.is_file():  # a device or a pipe would be replaced by a plain file
+        raise ConfigError(f"{target}: is not a regular file; give a file name for the output (or - for stdout)")
     if not target.parent.is_dir():
         raise ConfigError(f"{target}: the folder {target.parent} does not exist; create it first")
+    check_writable(target.parent, str(target))
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 
 import pytest
 
@@ -145,6 +146,15 @@ def test_output_onto_a_directory_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="is a directory; give a file name for the output"):
         with atomic_output(tmp_path):
             pass
+
+
+def test_output_onto_a_pipe_or_device_is_refused_not_replaced(tmp_path):
+    # a pipe stands for any special file (never /dev/null itself: a broken build would replace it, as root)
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ConfigError, match=r"is not a regular file; give a file name for the output \(or - for"):
+        with atomic_output(tmp_path / "pipe") as stream:
+            stream.write("x")
+    assert (tmp_path / "pipe").is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 def test_metrics_json(tmp_path):
