@@ -26,6 +26,7 @@ from jbert.tokenization.fast.tokenizer import BertJapaneseTokenizerFast
 from jbert.tokenization.jumanpp_models import apply_presegmentation
 from jbert.tokenization.rinna import T5_CLASSES, is_rinna_roberta, load_rinna
 from jbert.tokenization.segmenters.base import make_segmenter, segmenter_kwargs, unsupported
+from jbert.tokenization.spm_normalize import make_exact
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
 # chiTra (WorksApplications) and megagonlabs' UD-Japanese ELECTRA: classes of the `sudachitra` package
@@ -130,7 +131,7 @@ def _load_auto_fast(name: str, **kwargs: Any) -> Any:
             f"{name}: only a slow tokenizer ({type(tok).__name__}) is available and jbert needs a fast one for "
             "offsets (add a tokenizer.json, e.g. save it from a fast tokenizer, or use a MeCab BertJapaneseTokenizer)"
         )
-    return tok
+    return make_exact(tok)  # a saved SentencePiece tokenizer (rinna's): normalised as SentencePiece does
 
 
 def _check_japanese(name: str, config: dict[str, Any]) -> None:

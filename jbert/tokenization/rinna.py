@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
+from jbert.tokenization.spm_normalize import make_exact
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ def load_rinna(name: str, config: dict[str, Any]) -> Any:
         ("mask_token", "[MASK]"), ("bos_token", "<s>"), ("eos_token", "</s>"))}
     backend = _backend(open(spm_path, "rb").read(), lower, specials["cls_token"])
     max_length = config.get("model_max_length")
-    return PreTrainedTokenizerFast(tokenizer_object=backend, **specials, do_lower_case=lower,
-                                   model_max_length=max_length if max_length and max_length < 10**6 else 512,
-                                   name_or_path=name)
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, **specials, do_lower_case=lower,
+                                  model_max_length=max_length if max_length and max_length < 10**6 else 512,
+                                  name_or_path=name)
+    return make_exact(tok)  # SentencePiece's longest-match normalisation (ﾃﾞ -> デ), see spm_normalize
 
 
 def _content(token: Any) -> Any:
@@ -87,7 +89,8 @@ def _backend(model: bytes, lower: bool, cls_token: str) -> Any:
     if proto.normalizer_spec.precompiled_charsmap:
         steps.append(normalizers.Precompiled(proto.normalizer_spec.precompiled_charsmap))
     if proto.normalizer_spec.remove_extra_whitespaces:
-        steps += [normalizers.Replace(Regex(" {2,}"), " "), normalizers.Strip()]
+        # SentencePiece drops spaces only (Strip() would also drop e.g. U+0085, which it keeps)
+        steps += [normalizers.Replace(Regex(" {2,}"), " "), normalizers.Replace(Regex("^ | $"), "")]
     tok.normalizer = normalizers.Sequence(steps)
     scheme = "always" if proto.normalizer_spec.add_dummy_prefix else "never"
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme=scheme, split=True)

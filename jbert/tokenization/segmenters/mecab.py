@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
+from jbert.tokenization.segmenters.longtext import MAX_CHARS, segment_long
 
 # mecab_dic name -> (module to import, pip package that provides it)
 DICTIONARIES: dict[str, tuple[str, str]] = {
@@ -110,6 +111,8 @@ def segment(tagger: Any, text: str) -> list[str]:
     if "\x00" in text:
         # MeCab reads a C string: the reference tokenizer silently loses everything after a NUL.
         text = text[: text.index("\x00")]
+    if len(text) > MAX_CHARS:  # one call would overflow MeCab's path cost and crash fugashi
+        return segment_long(lambda piece: segment(tagger, piece), text)
     if _SEP not in text and _EOS not in text:
         out = tagger.parse(text)
         if out.endswith(_EOS):
@@ -121,6 +124,8 @@ def segment_joined(tagger: Any, text: str) -> str:
     """`segment`'s surfaces joined by single spaces (lossless: MeCab never puts a space inside a word)."""
     if "\x00" in text:
         text = text[: text.index("\x00")]
+    if len(text) > MAX_CHARS:
+        return " ".join(segment(tagger, text))
     if _SEP not in text and _EOS not in text:
         out = tagger.parse(text)
         if out.endswith(_EOS):

@@ -29,6 +29,7 @@ from typing import Any
 
 from jbert.tokenization.inputs import chunk_samples
 from jbert.tokenization.segmenters.base import WORD_SEGMENTERS, WordSegmenter
+from jbert.tokenization.segmenters.longtext import MAX_CHARS
 from jbert.tokenization.segmenters.mecab import (
     _EOS,
     _FORMAT,
@@ -175,7 +176,9 @@ class Segmenter(WordSegmenter):
             done: Future[list[str]] = Future()
             done.set_result([segment_joined(self.tagger, t) for t in texts])
             return done
-        safe = [i for i, t in enumerate(texts) if not _UNSAFE.search(t)]
+        # a joined piece must stay within MeCab's safe length; longer texts are parsed alone, in windows
+        joinable = MAX_CHARS - self.piece_chars
+        safe = [i for i, t in enumerate(texts) if len(t) <= joinable and not _UNSAFE.search(t)]
         # pieces of about piece_chars characters, cut the way a call is cut into pipeline chunks
         groups = [[safe[j] for j in piece] for piece in chunk_samples([texts[i] for i in safe], None, False,
                                                                       self.piece_chars)]
