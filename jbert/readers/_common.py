@@ -265,5 +265,6 @@ def tokens_row_to_example(
             )
         entities = tags_to_entities(tags, spans, text, path, [line] * len(tags), context)
     return Example(
-        id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities, fields=dict(row)
+        id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities,
+        fields={"text": text, **row}, token_spans=tuple(spans),
     )

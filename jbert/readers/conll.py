@@ -59,5 +59,7 @@ def _sentence(rows: list[tuple[int, list[str]]], number: int, path: Path, contex
         source=str(path),
         text=text,
         entities=entities,
-        fields={"tokens": tokens, "tags": tags},
+        # the text the entities' offsets refer to travels with the row, so a prediction row shows it
+        fields={"text": text, "tokens": tokens, "tags": tags},
+        token_spans=tuple(spans),
     )
