@@ -30,7 +30,8 @@ number), the input's fields, and the prediction:
   classification   label, score, probabilities (per label)
   regression       score
   NER              entities: [{text, label, start, end, score}]
-                   (character offsets in the original text)
+                   (character offsets in the original text; CoNLL input
+                   adds the joined "text" and first_token/last_token)
   QA               answer, start, end, score (n_best with --n-best K)
   multiple choice  label (the chosen index), score, probabilities
 An input field a prediction key would overwrite (a gold "label") is kept
