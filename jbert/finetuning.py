@@ -19,6 +19,7 @@ from jbert.errors import ConfigError, DataFormatError
 from jbert.feature_cache import cache_file, load_features, save_features
 from jbert.heads import EncodeOptions, EncodeStats, Feature, Head
 from jbert.model_inputs import clamp_max_length
+from jbert.modelcard import finetune_card, write_card
 from jbert.modeldir import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -65,6 +66,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     )
 
     def save(out: Path) -> None:
+        write_card(out, finetune_card(cfg, spec, result.metrics, {"train": train_path, "valid": valid_path},
+                                      len(valid_ex) or None))
         if valid_ex:
             write_predictions(out / PREDICTIONS_FILE, valid_ex, head.decode(result.outputs, valid_f, valid_ex, options))
         report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,

@@ -6,6 +6,7 @@
       metrics.json                           per-epoch history and the final metrics
       valid_predictions.jsonl                predictions on the validation file
       train_log.jsonl, checkpoints/          written by the trainer
+      README.md                              the model card (jbert.modelcard)
       jbert_config.yaml                      task spec, labels, training config, tokenizer fingerprint
 
 ``jbert_config.yaml`` is written last and atomically, so a directory without it is an

@@ -32,6 +32,7 @@ from jbert.export.recorder import Recorder
 from jbert.inference import Predictor
 from jbert.inference.inputs import input_reader
 from jbert.model_inputs import model_inputs
+from jbert.modelcard import export_card, saved_finetune_card, write_card
 from jbert.readers import read
 
 _NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE)  # the original's, not the export's
@@ -86,6 +87,8 @@ def run_export(cfg: ExportConfig) -> ExportResult:
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})
         _refuse_below(cfg, figures)
+        card = saved_finetune_card(cfg.model, ft.config, ft.spec)
+        write_card(work, export_card(card, record, describe(figures), out))
         (work / EXPORT_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _move_into_place(work, out)
     finally:

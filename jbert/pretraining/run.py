@@ -24,6 +24,7 @@ from jbert import __version__
 from jbert.config import with_recipe
 from jbert.errors import ConfigError
 from jbert.model_inputs import clamp_max_length
+from jbert.modelcard import pretrain_card, write_card
 from jbert.modeldir import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
@@ -64,6 +65,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
 
     def save(out: Path) -> None:
         save_model_files(out, model, run.tokenizer, result.state_dict, marker=PRETRAIN_FILE)
+        write_card(out, pretrain_card(cfg, result.metrics, stats))
         write_metrics_json(out / METRICS_FILE, {"final": result.metrics, "history": result.history,
                                                 "global_step": result.global_step, "corpus": stats})
         document = {"jbert_version": __version__, **cfg.to_dict(), "corpus_stats": stats,
