@@ -30,7 +30,7 @@ def check(
     max_length: int | None = typer.Option(None, "--max-length", help="Maximum tokens per input (default: the recipe's)."),
     reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's."),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (laid over the task's bundled recipe)."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: --set data.iob=strict"),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a config key: --set data.iob=strict"),
     as_json: bool = typer.Option(False, "--json", help="The whole report as JSON (every place of every problem)."),
     show: int = typer.Option(10, "--show", help="Places listed per kind of problem in the text report."),
 ) -> None:

@@ -120,6 +120,7 @@ def jglue(
     model_dir: list[Path] = typer.Option(
         ...,
         "--model-dir",
+        metavar="DIR",
         help="A fine-tuned JGLUE model, or a folder with one per task in subfolders (repeatable).",
     ),
     jglue_dir: Path | None = typer.Option(

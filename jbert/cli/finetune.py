@@ -11,6 +11,7 @@ import typer
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
 from jbert.cli._training import (
+    default_texts,
     epochs_option,
     learning_rate_option,
     max_length_option,
@@ -23,9 +24,10 @@ from jbert.cli._training import (
     train_precision_option,
     training_flags,
 )
-from jbert.config import build_config
+from jbert.config import JbertConfig, build_config
 from jbert.sweep import SweepConfig, sweep_markdown
 
+_DEFAULTS = default_texts(JbertConfig(), per_task=True)
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
     "pair-classification, pair-regression, ner, qa, multiple-choice) or the path of a task spec YAML."
@@ -42,14 +44,14 @@ def finetune(
     valid: Path | None = typer.Option(None, "--valid", help="Validation file (scored every epoch)."),
     jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over the task's bundled recipe."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.06"),
-    epochs: float | None = epochs_option(),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override any config key: --set training.warmup_ratio=0.06"),
+    epochs: float | None = epochs_option(_DEFAULTS["epochs"]),
     max_steps: int | None = max_steps_option(),
-    batch_size: int | None = train_batch_size_option(),
-    learning_rate: float | None = learning_rate_option(),
-    max_length: int | None = max_length_option(),
-    seed: int | None = seed_option(),
-    precision: str | None = train_precision_option(),
+    batch_size: int | None = train_batch_size_option(_DEFAULTS["batch_size"]),
+    learning_rate: float | None = learning_rate_option(_DEFAULTS["learning_rate"]),
+    max_length: int | None = max_length_option(_DEFAULTS["max_length"]),
+    seed: int | None = seed_option(_DEFAULTS["seed"]),
+    precision: str | None = train_precision_option(_DEFAULTS["precision"]),
     resume: bool = resume_option(),
     text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
     text_pair_column: str | None = typer.Option(None, "--text-pair-column", help="Column holding the second text."),
@@ -57,7 +59,7 @@ def finetune(
     id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
     reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
     report_to: str | None = report_to_option(),
-    sweep: list[str] | None = typer.Option(None, "--sweep", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
+    sweep: list[str] | None = typer.Option(None, "--sweep", metavar="KEY=V1,V2", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
     seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
     shard: str | None = typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); rerun without it to select."),
 ) -> None:

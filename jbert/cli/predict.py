@@ -51,7 +51,7 @@ The summary on stderr counts rows in, rows out and rows in error.
 @app.command(help=_HELP)
 @cli_errors
 def predict(
-    inputs: list[str] = typer.Argument(..., help="Input files (- for stdin).", show_default=False),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Input files (- for stdin).", show_default=False),
     model: Path = typer.Option(
         ..., "--model", "-m", help="Fine-tuned model directory (from `jbert finetune`)."
     ),
