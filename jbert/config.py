@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from jbert.errors import ConfigError
 from jbert.heads.options import DecodingConfig, EncodingConfig
 from jbert.precision import PRECISIONS  # one list for training and inference
+from jbert.readers.files import check_encoding
 from jbert.readers.iob import check_iob_mode
 from jbert.resources import resource_dir
 from jbert.sections import Section, SectionedConfig, merge, parse_override, read_yaml, set_dotted
@@ -47,6 +48,7 @@ class DataConfig(Section):
     valid: str | None = None
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
     iob: str = "repair"  # an I-X that continues no entity: repair (starts one, as conlleval) | strict (error)
+    encoding: str = "utf-8"  # the data files' text encoding: utf-8, cp932 (Excel's Japanese CSV), euc_jp ...
 
 
 @dataclass
@@ -94,6 +96,7 @@ class JbertConfig(SectionedConfig):
         self.encoding.validate()
         self.decoding.validate()
         check_iob_mode(self.data.iob)
+        check_encoding(self.data.encoding)
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
             raise ConfigError(f"task.columns: unknown role(s) {bad_roles}; valid: {', '.join(ROLES)}")

@@ -39,8 +39,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     spec = resolve_spec(cfg)
     cfg = with_recipe(cfg, spec.recipe)  # the task's bundled recipe under what the caller set
     train_path, valid_path = resolve_data_files(cfg.data, spec)
-    train_ex = read_examples(train_path, spec, cfg.data.iob)
-    valid_ex = read_examples(valid_path, spec, cfg.data.iob) if valid_path else []
+    train_ex = read_examples(train_path, spec, cfg.data.iob, cfg.data.encoding)
+    valid_ex = read_examples(valid_path, spec, cfg.data.iob, cfg.data.encoding) if valid_path else []
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
@@ -91,9 +91,9 @@ def _check_required(cfg: JbertConfig) -> None:
 # --- data ------------------------------------------------------------------------------------------
 
 
-def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Example]:
+def read_examples(path: Path, spec: TaskSpec, iob: str = "repair", encoding: str = "utf-8") -> list[Example]:
     """Every example of the file; rows that cannot be read fail together, in one error."""
-    examples = read_all(path, spec, iob=iob)
+    examples = read_all(path, spec, iob=iob, encoding=encoding)
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples

@@ -28,6 +28,7 @@ from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
 from jbert.model_inputs import align_tokenizer, read_model_inputs, set_positions
 from jbert.modeling import quiet_weight_saving
+from jbert.rundir import FINETUNE_MARKER, check_not_unfinished
 from jbert.tasks import TaskSpec
 from jbert.tokenization import load_tokenizer  # re-exported: the one way jbert gets a tokenizer
 from jbert.tokenization.fingerprint import FINGERPRINT_FILE, compute_fingerprint, fingerprint_differences
@@ -35,7 +36,7 @@ from jbert.writers import atomic_output, write_metrics_json
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILE = "jbert_config.yaml"
+CONFIG_FILE = FINETUNE_MARKER
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "valid_predictions.jsonl"
 _EXTRA_KEYS = ("jbert_version", "spec", "labels", "tokenizer")  # beside the JbertConfig sections
@@ -118,11 +119,7 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
     if not config_file.is_file():
-        if (path / "checkpoints").is_dir():
-            raise ConfigError(
-                f"{path} has no {CONFIG_FILE}: it looks like an unfinished run; rerun "
-                f"`jbert finetune ... --output {path} --resume` to finish it"
-            )
+        check_not_unfinished(path)  # the same message in every command
         raise ConfigError(f"{path} has no {CONFIG_FILE}: not a jbert fine-tuned model directory "
                           "(make one with `jbert finetune`)")
     try:

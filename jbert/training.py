@@ -25,6 +25,7 @@ from jbert.model_inputs import (
     set_positions,
 )
 from jbert.modeling import quiet_weight_saving
+from jbert.rundir import check_not_unfinished
 from jbert.tokenization import load_tokenizer
 from jbert.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
 
@@ -55,6 +56,7 @@ def start_run(training: TrainingConfig, model_path: str, *, has_eval: bool, prim
     prepare_output_dir(out, training, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.model_inputs)
+    check_not_unfinished(model_path)  # a killed run's directory as --model: say so, not "no tokenizer"
     tokenizer = load_tokenizer(model_path)  # first: its errors name the fix
     inputs = read_model_inputs(model_path, positions)
     return Run(out, args, align_tokenizer(tokenizer, inputs), inputs)

@@ -9,6 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, fail, precision_option
+from jbert.cli._data import encoding_option
 from jbert.evaluation import (
     BASELINES,
     EvalConfig,
@@ -65,8 +66,9 @@ def evaluate(
         help="Write per-example predictions beside the gold values (.jsonl, .csv, .tsv).",
     ),
     input_format: str | None = typer.Option(
-        None, "--input-format", help="Reader for --data (default: by extension)."
+        None, "--input-format", "--reader", help="Reader for --data (default: by extension)."
     ),
+    encoding: str | None = encoding_option(),
     batch_size: int = batch_size_option(),
     device: str | None = device_option(),
     precision: str = precision_option(),
@@ -89,6 +91,7 @@ def evaluate(
         device=device,
         precision=precision,
         max_length=max_length,
+        encoding=encoding or "utf-8",
     )
     show(api.evaluate(cfg))
 

@@ -10,6 +10,15 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._data import (
+    data_flags,
+    encoding_option,
+    id_column_option,
+    label_column_option,
+    reader_option,
+    text_column_option,
+    text_pair_column_option,
+)
 from jbert.cli._training import (
     default_texts,
     epochs_option,
@@ -53,11 +62,12 @@ def finetune(
     seed: int | None = seed_option(_DEFAULTS["seed"]),
     precision: str | None = train_precision_option(_DEFAULTS["precision"]),
     resume: bool = resume_option(),
-    text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
-    text_pair_column: str | None = typer.Option(None, "--text-pair-column", help="Column holding the second text."),
-    label_column: str | None = typer.Option(None, "--label-column", help="Column holding the label."),
-    id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
-    reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
+    text_column: str | None = text_column_option(),
+    text_pair_column: str | None = text_pair_column_option(),
+    label_column: str | None = label_column_option(),
+    id_column: str | None = id_column_option(),
+    reader: str | None = reader_option(),
+    encoding: str | None = encoding_option(),
     report_to: str | None = report_to_option(),
     sweep: list[str] | None = typer.Option(None, "--sweep", metavar="KEY=V1,V2", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
     seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
@@ -66,11 +76,8 @@ def finetune(
     """Fine-tune a model on a task and write a model directory that `jbert eval` / `jbert predict` use."""
     flags: dict[str, Any] = {
         "task.name": task,
-        "task.columns.text": text_column,
-        "task.columns.text_pair": text_pair_column,
-        "task.columns.label": label_column,
-        "task.columns.id": id_column,
-        "task.reader": reader,
+        **data_flags(reader=reader, encoding=encoding, text_column=text_column, text_pair_column=text_pair_column,
+                     label_column=label_column, id_column=id_column),
         "model.name_or_path": model,
         "training.output_dir": output,
         "data.train": train,

@@ -9,6 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
+from jbert.cli._data import encoding_option
 from jbert.inference import PredictConfig, PredictSummary
 
 _HELP = """Run a fine-tuned model over input files: one output row per input
@@ -21,7 +22,8 @@ Inputs (format from the extension, or --input-format):
   .txt                        one text a line (text<TAB>text_pair for pairs)
   .json (QA tasks)            SQuAD JSON
   .conll                      CoNLL / IOB2 (NER)
-  -                           stdin, in the task's own format
+  -                           stdin: one text a line for a one-text task
+                              (classification, NER), else the task's format
 Label columns are not needed; the columns are the model's (fine-tuning).
 
 \b
@@ -60,8 +62,11 @@ def predict(
         None, "--format", "-f", help="jsonl | csv | tsv (default: by --output's extension, else jsonl)."
     ),
     input_format: str | None = typer.Option(
-        None, "--input-format", help="jsonl | csv | tsv | text | squad | conll (default: by extension)."
+        None, "--input-format", "--reader",
+        help="jsonl | csv | tsv | text | squad | conll (default: by extension; stdin: text lines for a "
+             "one-text task, else the task's format).",
     ),
+    encoding: str | None = encoding_option(),
     batch_size: int = batch_size_option(),
     device: str | None = device_option(),
     precision: str = precision_option(),
@@ -97,6 +102,7 @@ def predict(
         errors=errors,
         chunk_size=chunk_size,
         progress=sys.stderr.isatty() if progress is None else progress,
+        encoding=encoding or "utf-8",
     )
     _summary(api.predict(cfg))
 

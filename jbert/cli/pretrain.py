@@ -9,6 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors
+from jbert.cli._data import encoding_option
 from jbert.cli._training import (
     default_texts,
     epochs_option,
@@ -43,6 +44,7 @@ def pretrain(
     masking: str | None = typer.Option(None, "--masking", help="whole-word (default: all sub-tokens of a word together) | token."),
     eval_steps: int | None = typer.Option(None, "--eval-steps", help="Score the held-out set every N steps (default: every epoch)."),
     num_proc: int | None = typer.Option(None, "--num-proc", help="Processes for tokenizing the corpus."),
+    encoding: str | None = encoding_option(),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over configs/pretrain/mlm.yaml."),
     overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override any config key: --set training.warmup_ratio=0.1"),
     epochs: float | None = epochs_option(_DEFAULTS["epochs"]),
@@ -61,6 +63,7 @@ def pretrain(
         "corpus.field": field,
         **_valid_flags(valid),
         "corpus.num_proc": num_proc,
+        "corpus.encoding": encoding,
         "mlm.probability": mlm_probability,
         "mlm.masking": masking,
         "model.name_or_path": model,

@@ -14,6 +14,7 @@ from typing import Any
 from jbert.errors import ConfigError
 from jbert.evaluation.common import EvalResult
 from jbert.evaluation.model import EvalConfig, evaluate_model
+from jbert.rundir import check_not_unfinished
 from jbert.tasks import jglue_file
 
 # (task spec name, column title, metric keys shown as "a/b"), in the JGLUE paper's order.
@@ -124,6 +125,7 @@ def find_models(dirs: list[str]) -> list[Path]:
         children = sorted(p / BEST if (p / BEST / CONFIG_FILE).is_file() else p
                           for p in root.iterdir() if (p / CONFIG_FILE).is_file() or (p / BEST / CONFIG_FILE).is_file())
         if not children:
+            check_not_unfinished(root)  # a killed run: the message predict and eval give too
             raise ConfigError(f"{root} holds no fine-tuned model ({CONFIG_FILE} in it or in a subfolder)")
         found += children
     return found

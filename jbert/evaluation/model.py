@@ -31,6 +31,7 @@ class EvalConfig:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (jbert.precision: auto is fp32 on a CPU)
     max_length: int | None = None  # None: the model's own
     chunk_size: int = 10_000
+    encoding: str = "utf-8"  # the gold file's text encoding
 
 
 def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
@@ -44,7 +45,8 @@ def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
     ft = finetuned or load_finetuned(cfg.model, device=device)
     options = replace(ft.options, train=False, max_length=cfg.max_length or ft.options.max_length)
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
-    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob)
+    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob,
+                 cfg.encoding)
     predicted: list[Any] = []
     gold: list[Any] = []
     with open_rows(cfg.predictions) if cfg.predictions else nullcontext() as out:

@@ -133,7 +133,7 @@ def _data_path(cfg: ExportConfig, ft: Any) -> Path:
 
 def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
     path = _data_path(cfg, ft)
-    examples = list(read(path, ft.spec, input_reader(path, ft.spec)))
+    examples = list(read(path, ft.spec, input_reader(path, ft.spec), ft.config.data.iob, ft.config.data.encoding))
     if not examples:
         raise ConfigError(f"{path} has no rows to measure agreement on; give another file with --data")
     return path, examples

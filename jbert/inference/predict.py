@@ -19,6 +19,7 @@ from jbert.errors import ConfigError
 from jbert.heads.options import EncodingConfig
 from jbert.inference.core import Predictor, RowError, resolve_device
 from jbert.inference.inputs import input_reader, read_items
+from jbert.readers import ReadContext
 from jbert.writers import JsonlWriter, RowWriter, open_rows, output_format, prediction_row
 
 ON_ERROR = ("fail", "skip")
@@ -40,6 +41,7 @@ class PredictConfig:
     errors: str | None = None  # skip mode: where bad rows go (default OUTPUT.errors.jsonl, or stderr)
     chunk_size: int = 10_000
     progress: bool = False  # a tqdm bar (rows/s) on stderr
+    encoding: str = "utf-8"  # the input files' text encoding (cp932: Excel's Japanese CSV)
 
 
 @dataclass
@@ -69,7 +71,7 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
         n_best_size=max(ft.options.n_best_size, cfg.n_best or 0),
     )
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, cfg.batch_size, device, cfg.precision)
-    readers = [input_reader(path, ft.spec, cfg.input_format) for path in cfg.inputs]
+    readers = [input_reader(path, ft.spec, cfg.input_format, stdin_text=True) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
     with (
@@ -78,7 +80,7 @@ def run_predict(cfg: PredictConfig) -> PredictSummary:
         _progress(cfg) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
-            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob)
+            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob, cfg.encoding)
             for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
                 rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
                 if len(cfg.inputs) > 1:
@@ -104,6 +106,7 @@ def _check(cfg: PredictConfig) -> None:
         raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
     if cfg.max_length is not None:
         EncodingConfig(max_length=cfg.max_length)  # the one validation of encoding settings
+    ReadContext(encoding=cfg.encoding)  # an unknown --encoding fails before the model loads
     if cfg.inputs.count("-") > 1:
         raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads

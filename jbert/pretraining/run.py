@@ -31,11 +31,12 @@ from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
 from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
 from jbert.pretraining.words import word_source
+from jbert.rundir import PRETRAIN_MARKER
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 
 logger = logging.getLogger(__name__)
-PRETRAIN_FILE = "jbert_pretrain.yaml"
+PRETRAIN_FILE = PRETRAIN_MARKER
 
 
 def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
@@ -166,7 +167,8 @@ def _tokenized_documents(cfg: PretrainConfig, tokenizer: Any) -> tuple[Any, Any]
     C.tokenizer_for(tokenizer_dir, loaded=tokenizer)  # this process tokenizes with the tokenizer it has
 
     def tokenized(files: list[str]) -> Any:
-        return C.tokenize(C.load_documents(files, c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
+        return C.tokenize(C.load_documents(files, c.field, c.documents, c.cache_dir, c.encoding), tokenizer_dir,
+                          c.num_proc)
 
     docs = tokenized(c.files)
     if c.valid:

@@ -31,7 +31,7 @@ def read_conll(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Ite
 def _sentences(path: Path, context: ReadContext) -> Iterator[Item]:
     rows: list[tuple[int, list[str]]] = []  # (line, cells) of the current sentence
     count = 0
-    for line, raw in iter_lines(path):
+    for line, raw in iter_lines(path, encoding=context.encoding):
         cells = raw.split()
         if cells and cells[0] != "-DOCSTART-":
             rows.append((line, cells))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import TokenizerLoadError
+from jbert.rundir import check_not_unfinished
 from jbert.tokenization.dictchoice import dictionary_override
 from jbert.tokenization.fast import BertJapaneseTokenizerFast
 from jbert.tokenization.presegment import apply_presegmentation
@@ -82,6 +83,10 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if not os.path.exists(name) and _looks_like_path(name):
         raise TokenizerLoadError(f"{name}: no such directory (give a model directory or a hub name such as "
                                  "cl-tohoku/bert-base-japanese-v3)")
+    if os.path.isdir(name) and not any(os.path.isfile(os.path.join(name, f)) for f in TOKENIZER_FILES):
+        check_not_unfinished(name)  # a run stopped before it saved its tokenizer says so, not "no files"
+        raise TokenizerLoadError(f"{name}: no tokenizer files in this directory ({', '.join(TOKENIZER_FILES[:3])} "
+                                 "...); give a model directory with its tokenizer, or a hub name")
     config = _read_config(name)
     tokenizer_class = config.get("tokenizer_class")
     if tokenizer_class in JAPANESE_CLASSES:
@@ -95,6 +100,11 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models
+
+
+# any of these makes a directory a tokenizer directory (Tohoku vocab.txt, fast tokenizer.json, SentencePiece)
+TOKENIZER_FILES = ("tokenizer_config.json", "vocab.txt", "tokenizer.json", "spiece.model", "spm.model",
+                   "sentencepiece.bpe.model", "tokenizer.model", "vocab.json", "special_tokens_map.json")
 
 
 def _looks_like_path(name: str) -> bool:
