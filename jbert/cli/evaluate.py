@@ -16,6 +16,7 @@ from jbert.evaluation import (
     EvalResult,
     JglueConfig,
     ScoreConfig,
+    partial_note,
     selection_rows,
     table_rows,
 )
@@ -146,6 +147,8 @@ def jglue(
     result = api.evaluate(cfg)
     header, rows = table_rows(result)
     echo(markdown_table(header, rows))
+    if partial := partial_note(result):  # a score on a slice must not pass for a JGLUE score
+        echo(partial)
     echo()
     if selected := selection_rows(result):  # models picked by `jbert finetune --sweep`
         echo(markdown_table(*selected))

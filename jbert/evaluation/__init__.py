@@ -20,6 +20,7 @@ from jbert.evaluation.jglue import (
     JglueConfig,
     JglueResult,
     evaluate_jglue,
+    partial_note,
     selection_rows,
     table_rows,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "evaluate_model",
     "run_evaluation",
     "score_files",
+    "partial_note",
     "selection_rows",
     "table_rows",
 ]
