@@ -47,6 +47,8 @@ class Example:
       choice                text = question, choices, label (int index)
     ``label`` / ``entities`` / ``answers`` are empty at prediction time.
     ``fields`` is the raw input row (passed through to prediction output).
+    ``token_spans``: for pre-tokenized input (CoNLL, JSONL tokens), each input token's character
+    span in ``text``, so a predicted entity can name the tokens it covers.
     """
 
     id: str
@@ -59,6 +61,7 @@ class Example:
     entities: tuple[Entity, ...] = ()
     answers: tuple[Answer, ...] = ()
     fields: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    token_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,41 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from jbert import __version__
 from jbert.config.inference import RunSettings
 from jbert.errors import JbertError
 from jbert.training.runtime import tune_allocator
 
+VERBOSE_FLAGS = ("-v", "--verbose")
+
+
+class _Root(TyperGroup):
+    """The root command group. ``-v``/``--verbose`` is a global option; people add it where a failure
+    showed up, after the subcommand (``jbert finetune ... -v``), so it is accepted anywhere before ``--``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, verbose_first(args))
+
+
+def verbose_first(args: list[str]) -> list[str]:
+    """``args`` with every -v/--verbose before a ``--`` moved to the front, as the root option."""
+    end = args.index("--") if "--" in args else len(args)
+    found = [a for a in args[:end] if a in VERBOSE_FLAGS]
+    if not found:
+        return list(args)
+    return ["--verbose", *(a for a in args[:end] if a not in VERBOSE_FLAGS), *args[end:]]
+
+
 app = typer.Typer(
+    cls=_Root,
     name="jbert",
     help="Fine-tune Japanese BERT-family encoders on JGLUE and your own data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 _state = {"verbose": False}
@@ -107,7 +130,7 @@ def cli_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: JbertError -> one line on stderr, exit 1 (traceback with --verbose)."""
-    _state["verbose"] = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[:2]
+    _state["verbose"] = verbose_first(list(argv or sys.argv[1:]))[:1] == ["--verbose"]
     tune_allocator()
     try:
         app(args=argv, standalone_mode=True)

@@ -11,32 +11,45 @@ import typer
 from jbert.cli._app import echo
 
 
-def epochs_option() -> Any:
-    return typer.Option(None, "--epochs", help="Training epochs.")
+def default_texts(cfg: Any, per_task: bool) -> dict[str, str]:
+    """What ``--help`` shows as each training flag's default: the value of ``cfg`` (the defaults with any
+    fixed recipe laid in); ``per_task``: each task's bundled recipe (configs/jglue/) may set its own."""
+    t = cfg.training
+    values = {"epochs": f"{t.epochs:g}", "batch_size": t.batch_size, "learning_rate": f"{t.learning_rate:g}",
+              "max_length": cfg.encoding.max_length, "seed": t.seed, "precision": t.precision}
+    recipe_keys = ("epochs", "batch_size", "learning_rate", "max_length")  # what configs/jglue/*.yaml set
+    return {k: f"the task recipe's value, else {v}" if per_task and k in recipe_keys else str(v)
+            for k, v in values.items()}
+
+
+def epochs_option(default: str) -> Any:
+    return typer.Option(None, "--epochs", help=f"Training epochs (default: {default}).")
 
 
 def max_steps_option() -> Any:
-    return typer.Option(None, "--max-steps", help="Stop after this many optimizer steps.")
+    return typer.Option(None, "--max-steps", help="Stop after this many optimizer steps (default: none, --epochs "
+                                                  "decides; given, it overrides --epochs).")
 
 
-def train_batch_size_option(help: str = "Per-device batch size.") -> Any:
-    return typer.Option(None, "--batch-size", help=help)
+def train_batch_size_option(default: str, help: str = "Per-device batch size") -> Any:
+    return typer.Option(None, "--batch-size", help=f"{help} (default: {default}).")
 
 
-def learning_rate_option() -> Any:
-    return typer.Option(None, "--learning-rate", "--lr", help="Peak learning rate.")
+def learning_rate_option(default: str) -> Any:
+    return typer.Option(None, "--learning-rate", "--lr", help=f"Peak learning rate (default: {default}).")
 
 
-def max_length_option(help: str = "Maximum tokens per input.") -> Any:
-    return typer.Option(None, "--max-length", help=help)
+def max_length_option(default: str, help: str = "Maximum tokens per input") -> Any:
+    return typer.Option(None, "--max-length", help=f"{help} (default: {default}).")
 
 
-def seed_option(help: str = "Random seed.") -> Any:
-    return typer.Option(None, "--seed", help=help)
+def seed_option(default: str, help: str = "Random seed") -> Any:
+    return typer.Option(None, "--seed", help=f"{help} (default: {default}).")
 
 
-def train_precision_option() -> Any:
-    return typer.Option(None, "--precision", help="auto | fp32 | bf16 | fp16 (auto: bf16 on a GPU that has it).")
+def train_precision_option(default: str) -> Any:
+    return typer.Option(None, "--precision", help=f"auto | fp32 | bf16 | fp16; auto: bf16 on a GPU that has it "
+                                                  f"(default: {default}).")
 
 
 def resume_option() -> Any:

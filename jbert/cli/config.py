@@ -17,8 +17,8 @@ app.add_typer(config_app, name="config")
 @cli_errors
 def show(
     task: str | None = typer.Argument(None, help="A task (jsts, ner, ... or a spec YAML): its recipe is applied."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over the task's recipe."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override a key: --set training.epochs=4"),
+    config: Path | None = typer.Option(None, "--config", "-c", metavar="FILE", help="Recipe YAML, laid over the task's recipe."),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a key: --set training.epochs=4"),
     pretrain: bool = typer.Option(False, "--pretrain", help="The settings of `jbert pretrain` instead."),
 ) -> None:
     """Print the whole config as YAML, each key with its comment: the defaults, the task's bundled

@@ -11,6 +11,15 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._data import (
+    data_flags,
+    encoding_option,
+    id_column_option,
+    label_column_option,
+    reader_option,
+    text_column_option,
+    text_pair_column_option,
+)
 from jbert.cli.finetune import _TASK_HELP, _plain
 from jbert.config.run import build_config
 from jbert.datacheck import format_report
@@ -28,15 +37,22 @@ def check(
     jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Tokenizer/model directory: adds token lengths."),
     max_length: int | None = typer.Option(None, "--max-length", help="Maximum tokens per input (default: the recipe's)."),
-    reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's."),
+    reader: str | None = reader_option(),
+    encoding: str | None = encoding_option(),
+    text_column: str | None = text_column_option(),
+    text_pair_column: str | None = text_pair_column_option(),
+    label_column: str | None = label_column_option(),
+    id_column: str | None = id_column_option(),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML (laid over the task's bundled recipe)."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override a config key: --set data.iob=strict"),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a config key: --set data.iob=strict"),
     as_json: bool = typer.Option(False, "--json", help="The whole report as JSON (every place of every problem)."),
     show: int = typer.Option(10, "--show", help="Places listed per kind of problem in the text report."),
 ) -> None:
     """Report every problem of a dataset at once (file:line), with statistics; exit 1 if training would stop."""
     flags: dict[str, Any] = {
-        "task.name": task, "task.reader": reader, "model.name_or_path": model, "data.train": train,
+        "task.name": task, "model.name_or_path": model, "data.train": train,
+        **data_flags(reader=reader, encoding=encoding, text_column=text_column, text_pair_column=text_pair_column,
+                     label_column=label_column, id_column=id_column),
         "data.valid": valid, "data.jglue_dir": jglue_dir, "encoding.max_length": max_length,
     }
     cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)

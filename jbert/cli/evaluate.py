@@ -9,12 +9,14 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, fail, precision_option
+from jbert.cli._data import encoding_option
 from jbert.evaluation import (
     BASELINES,
     EvalConfig,
     EvalResult,
     JglueConfig,
     ScoreConfig,
+    partial_note,
     selection_rows,
     table_rows,
 )
@@ -65,8 +67,9 @@ def evaluate(
         help="Write per-example predictions beside the gold values (.jsonl, .csv, .tsv).",
     ),
     input_format: str | None = typer.Option(
-        None, "--input-format", help="Reader for --data (default: by extension)."
+        None, "--input-format", "--reader", help="Reader for --data (default: by extension)."
     ),
+    encoding: str | None = encoding_option(),
     batch_size: int = batch_size_option(),
     device: str | None = device_option(),
     precision: str = precision_option(),
@@ -89,6 +92,7 @@ def evaluate(
         device=device,
         precision=precision,
         max_length=max_length,
+        encoding=encoding or "utf-8",
     )
     show(api.evaluate(cfg))
 
@@ -120,6 +124,7 @@ def jglue(
     model_dir: list[Path] = typer.Option(
         ...,
         "--model-dir",
+        metavar="DIR",
         help="A fine-tuned JGLUE model, or a folder with one per task in subfolders (repeatable).",
     ),
     jglue_dir: Path | None = typer.Option(
@@ -142,6 +147,8 @@ def jglue(
     result = api.evaluate(cfg)
     header, rows = table_rows(result)
     echo(markdown_table(header, rows))
+    if partial := partial_note(result):  # a score on a slice must not pass for a JGLUE score
+        echo(partial)
     echo()
     if selected := selection_rows(result):  # models picked by `jbert finetune --sweep`
         echo(markdown_table(*selected))

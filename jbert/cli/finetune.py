@@ -10,7 +10,17 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._data import (
+    data_flags,
+    encoding_option,
+    id_column_option,
+    label_column_option,
+    reader_option,
+    text_column_option,
+    text_pair_column_option,
+)
 from jbert.cli._training import (
+    default_texts,
     epochs_option,
     learning_rate_option,
     max_length_option,
@@ -23,9 +33,10 @@ from jbert.cli._training import (
     train_precision_option,
     training_flags,
 )
-from jbert.config.run import build_config
+from jbert.config.run import JbertConfig, build_config
 from jbert.finetuning.sweep import SweepConfig, sweep_markdown
 
+_DEFAULTS = default_texts(JbertConfig(), per_task=True)
 _TASK_HELP = (
     "A JGLUE task (marc_ja, jsts, jnli, jsquad, jcommonsenseqa, jcola), a generic task (classification, "
     "pair-classification, pair-regression, ner, qa, multiple-choice, reranker) or the path of a task spec YAML."
@@ -42,33 +53,31 @@ def finetune(
     valid: Path | None = typer.Option(None, "--valid", help="Validation file (scored every epoch)."),
     jglue_dir: Path | None = typer.Option(None, "--jglue-dir", help="JGLUE datasets folder (instead of --train/--valid)."),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over the task's bundled recipe."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.06"),
-    epochs: float | None = epochs_option(),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override any config key: --set training.warmup_ratio=0.06"),
+    epochs: float | None = epochs_option(_DEFAULTS["epochs"]),
     max_steps: int | None = max_steps_option(),
-    batch_size: int | None = train_batch_size_option(),
-    learning_rate: float | None = learning_rate_option(),
-    max_length: int | None = max_length_option(),
-    seed: int | None = seed_option(),
-    precision: str | None = train_precision_option(),
+    batch_size: int | None = train_batch_size_option(_DEFAULTS["batch_size"]),
+    learning_rate: float | None = learning_rate_option(_DEFAULTS["learning_rate"]),
+    max_length: int | None = max_length_option(_DEFAULTS["max_length"]),
+    seed: int | None = seed_option(_DEFAULTS["seed"]),
+    precision: str | None = train_precision_option(_DEFAULTS["precision"]),
     resume: bool = resume_option(),
-    text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
-    text_pair_column: str | None = typer.Option(None, "--text-pair-column", help="Column holding the second text."),
-    label_column: str | None = typer.Option(None, "--label-column", help="Column holding the label."),
-    id_column: str | None = typer.Option(None, "--id-column", help="Column holding the example id."),
-    reader: str | None = typer.Option(None, "--reader", help="Input format instead of the task's (jsonl, csv, tsv, conll, squad, text)."),
+    text_column: str | None = text_column_option(),
+    text_pair_column: str | None = text_pair_column_option(),
+    label_column: str | None = label_column_option(),
+    id_column: str | None = id_column_option(),
+    reader: str | None = reader_option(),
+    encoding: str | None = encoding_option(),
     report_to: str | None = report_to_option(),
-    sweep: list[str] | None = typer.Option(None, "--sweep", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
+    sweep: list[str] | None = typer.Option(None, "--sweep", metavar="KEY=V1,V2", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
     seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
     shard: str | None = typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); rerun without it to select."),
 ) -> None:
     """Fine-tune a model on a task and write a model directory that `jbert eval` / `jbert predict` use."""
     flags: dict[str, Any] = {
         "task.name": task,
-        "task.columns.text": text_column,
-        "task.columns.text_pair": text_pair_column,
-        "task.columns.label": label_column,
-        "task.columns.id": id_column,
-        "task.reader": reader,
+        **data_flags(reader=reader, encoding=encoding, text_column=text_column, text_pair_column=text_pair_column,
+                     label_column=label_column, id_column=id_column),
         "model.name_or_path": model,
         "training.output_dir": output,
         "data.train": train,

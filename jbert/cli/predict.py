@@ -9,6 +9,7 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
+from jbert.cli._data import encoding_option
 from jbert.config.inference import RunSettings
 from jbert.inference import PredictConfig, PredictSummary
 
@@ -22,7 +23,8 @@ Inputs (format from the extension, or --input-format):
   .txt                        one text a line (text<TAB>text_pair for pairs)
   .json (QA tasks)            SQuAD JSON
   .conll                      CoNLL / IOB2 (NER)
-  -                           stdin, in the task's own format
+  -                           stdin: one text a line for a one-text task
+                              (classification, NER), else the task's format
 Label columns are not needed; the columns are the model's (fine-tuning).
 
 \b
@@ -31,7 +33,8 @@ number), the input's fields, and the prediction:
   classification   label, score, probabilities (per label)
   regression       score
   NER              entities: [{text, label, start, end, score}]
-                   (character offsets in the original text)
+                   (character offsets in the original text; CoNLL input
+                   adds the joined "text" and first_token/last_token)
   QA               answer, start, end, score (n_best with --n-best K)
   multiple choice  label (the chosen index), score, probabilities
 An input field a prediction key would overwrite (a gold "label") is kept
@@ -51,7 +54,7 @@ The summary on stderr counts rows in, rows out and rows in error.
 @app.command(help=_HELP)
 @cli_errors
 def predict(
-    inputs: list[str] = typer.Argument(..., help="Input files (- for stdin).", show_default=False),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Input files (- for stdin).", show_default=False),
     model: Path = typer.Option(
         ..., "--model", "-m", help="Fine-tuned model directory (from `jbert finetune`)."
     ),
@@ -60,8 +63,11 @@ def predict(
         None, "--format", "-f", help="jsonl | csv | tsv (default: by --output's extension, else jsonl)."
     ),
     input_format: str | None = typer.Option(
-        None, "--input-format", help="jsonl | csv | tsv | text | squad | conll (default: by extension)."
+        None, "--input-format", "--reader",
+        help="jsonl | csv | tsv | text | squad | conll (default: by extension; stdin: text lines for a "
+             "one-text task, else the task's format).",
     ),
+    encoding: str | None = encoding_option(),
     batch_size: int = batch_size_option(),
     device: str | None = device_option(),
     precision: str = precision_option(),
@@ -97,6 +103,7 @@ def predict(
         errors=errors,
         chunk_size=chunk_size,
         progress=sys.stderr.isatty() if progress is None else progress,
+        encoding=encoding or "utf-8",
     )
     _summary(api.predict(cfg))
 

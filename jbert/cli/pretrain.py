@@ -9,7 +9,9 @@ import typer
 
 from jbert import api
 from jbert.cli._app import app, cli_errors
+from jbert.cli._data import encoding_option
 from jbert.cli._training import (
+    default_texts,
     epochs_option,
     learning_rate_option,
     max_length_option,
@@ -22,15 +24,18 @@ from jbert.cli._training import (
     train_precision_option,
     training_flags,
 )
-from jbert.config.run import build_config
+from jbert.config.run import build_config, with_recipe
 from jbert.errors import ConfigError
 from jbert.pretraining import PretrainConfig
+from jbert.pretraining.config import RECIPE
+
+_DEFAULTS = default_texts(with_recipe(PretrainConfig(), RECIPE), per_task=False)  # configs/pretrain/mlm.yaml
 
 
 @app.command()
 @cli_errors
 def pretrain(
-    corpus: list[Path] = typer.Argument(..., help="Text files (one document a line, or blank-line separated) or JSONL (--field)."),
+    corpus: list[Path] = typer.Argument(..., metavar="CORPUS...", help="Text files (one document a line, or blank-line separated) or JSONL (--field)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model directory with a masked-LM head: from `jbert model init` or an existing model."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Directory for the pre-trained model."),
     field: str | None = typer.Option(None, "--field", help="JSONL: the key that holds each document's text."),
@@ -39,15 +44,16 @@ def pretrain(
     masking: str | None = typer.Option(None, "--masking", help="whole-word (default: all sub-tokens of a word together) | token."),
     eval_steps: int | None = typer.Option(None, "--eval-steps", help="Score the held-out set every N steps (default: every epoch)."),
     num_proc: int | None = typer.Option(None, "--num-proc", help="Processes for tokenizing the corpus."),
+    encoding: str | None = encoding_option(),
     config: Path | None = typer.Option(None, "--config", "-c", help="Recipe YAML, laid over configs/pretrain/mlm.yaml."),
-    overrides: list[str] | None = typer.Option(None, "--set", help="Override any config key: --set training.warmup_ratio=0.1"),
-    epochs: float | None = epochs_option(),
+    overrides: list[str] | None = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override any config key: --set training.warmup_ratio=0.1"),
+    epochs: float | None = epochs_option(_DEFAULTS["epochs"]),
     max_steps: int | None = max_steps_option(),
-    batch_size: int | None = train_batch_size_option("Per-device batch size (blocks)."),
-    learning_rate: float | None = learning_rate_option(),
-    max_length: int | None = max_length_option("Tokens per packed block."),
-    seed: int | None = seed_option("Random seed (masks, order, dropout)."),
-    precision: str | None = train_precision_option(),
+    batch_size: int | None = train_batch_size_option(_DEFAULTS["batch_size"], "Per-device batch size, in blocks"),
+    learning_rate: float | None = learning_rate_option(_DEFAULTS["learning_rate"]),
+    max_length: int | None = max_length_option(_DEFAULTS["max_length"], "Tokens per packed block"),
+    seed: int | None = seed_option(_DEFAULTS["seed"], "Random seed (masks, order, dropout)"),
+    precision: str | None = train_precision_option(_DEFAULTS["precision"]),
     resume: bool = resume_option(),
     report_to: str | None = report_to_option(),
 ) -> None:
@@ -57,6 +63,7 @@ def pretrain(
         "corpus.field": field,
         **_valid_flags(valid),
         "corpus.num_proc": num_proc,
+        "corpus.encoding": encoding,
         "mlm.probability": mlm_probability,
         "mlm.masking": masking,
         "model.name_or_path": model,

@@ -15,7 +15,7 @@ from jbert.report import ReportConfig
 @cli_errors
 def report(
     run_dirs: list[Path] = typer.Argument(
-        ..., help="Fine-tuned model dirs, sweep outputs, folders holding them (as for `jbert eval jglue`), "
+        ..., metavar="RUN...", help="Fine-tuned model dirs, sweep outputs, folders holding them (as for `jbert eval jglue`), "
         "or a `jbert eval jglue --output` JSON file."
     ),
     output: Path = typer.Option(Path("report.html"), "--output", "-o", help="The HTML file to write."),

@@ -26,7 +26,7 @@ _TYPES = "mecab-wordpiece (Tohoku-style, BertJapaneseTokenizer) or sentencepiece
 @tokenizer_app.command("train")
 @cli_errors
 def train(
-    corpus: list[Path] = typer.Argument(..., help="Text files, one text a line (or JSONL with --field)."),
+    corpus: list[Path] = typer.Argument(..., metavar="CORPUS...", help="Text files, one text a line (or JSONL with --field)."),
     type: str = typer.Option("mecab-wordpiece", "--type", help=_TYPES),
     vocab_size: int = typer.Option(32768, "--vocab-size", help="Tokens in the vocabulary, specials included."),
     output: Path = typer.Option(..., "--output", "-o", help="Directory to write the tokenizer into."),

@@ -11,6 +11,7 @@ value of the wrong type is an error that names the key. The resolved config is s
 
 from __future__ import annotations
 
+import codecs
 import copy
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -41,6 +42,20 @@ class ModelConfig(Section):
 
 
 IOB_MODES = ("repair", "strict")
+DEFAULT_ENCODING = "utf-8"
+
+
+def check_encoding(name: str | None) -> str:
+    """``--encoding``: a codec Python knows that keeps ASCII (and so line ends) as is."""
+    name = name or DEFAULT_ENCODING
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise ConfigError(f"--encoding {name!r} is not an encoding Python knows; e.g. utf-8, cp932, shift_jis, "
+                          "euc_jp") from None
+    if "\n,a".encode(codec.name) != b"\n,a":
+        raise ConfigError(f"--encoding {name}: files in it cannot be read line by line; convert them to UTF-8")
+    return codec.name
 
 
 def check_iob_mode(mode: str) -> None:
@@ -54,6 +69,7 @@ class DataConfig(Section):
     valid: str | None = None  # --valid: scored every epoch; picks the best checkpoint
     jglue_dir: str | None = None  # a JGLUE checkout: DIR/jsts-v1.3/... or DIR/datasets/jsts-v1.3/...
     iob: str = "repair"  # an I-X that continues no entity: repair (starts one, as conlleval) | strict (error)
+    encoding: str = "utf-8"  # the data files' text encoding: utf-8, cp932 (Excel's Japanese CSV), euc_jp ...
 
 
 @dataclass
@@ -101,6 +117,7 @@ class JbertConfig(SectionedConfig):
         self.encoding.validate()
         self.decoding.validate()
         check_iob_mode(self.data.iob)
+        check_encoding(self.data.encoding)
         bad_roles = sorted(set(self.task.columns) - set(ROLES))
         if bad_roles:
             raise ConfigError(f"task.columns: unknown role(s) {bad_roles}; valid: {', '.join(ROLES)}")

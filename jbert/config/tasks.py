@@ -34,6 +34,10 @@ class TaskSpec:
     description: str = ""
     recipe: str | None = None  # bundled recipe name under configs/, e.g. "jglue/jsts"
     jglue: dict[str, str] | None = None  # split -> path relative to a JGLUE datasets dir
+    # False: a file whose extension names a format (.csv, .tsv, .txt, .conll, .jsonl) is read in that
+    # format, ``reader`` serves the rest (JGLUE's .json); True: ``reader`` reads every file. Bundled
+    # specs leave it False; a user's spec file that names its reader, and --reader, set it.
+    reader_fixed: bool = False
 
     def column(self, role: str, default: Any = None) -> Any:
         return self.columns.get(role, default)
@@ -94,6 +98,8 @@ def load_spec(name_or_path: str | Path) -> TaskSpec:
         raise ConfigError(f"{path}: cannot read task spec: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a task spec must be a YAML mapping")
+    if path.resolve().parent != resource_dir("tasks").resolve():
+        data.setdefault("reader_fixed", "reader" in data)  # the user wrote the reader their files are in
     return TaskSpec.from_dict(data, source=str(path))
 
 

@@ -22,6 +22,8 @@ from jbert.heads import Head
 from jbert.heads.classification import regression_value
 from jbert.readers import ReadContext, read_items
 
+CLASS_HEADS = ("classification", "pair-classification")  # heads whose labels are class names
+
 
 def check_data(cfg: JbertConfig) -> DataReport:
     """Every problem of ``cfg.data``'s train (and valid) file for ``cfg.task``, with statistics."""
@@ -29,9 +31,10 @@ def check_data(cfg: JbertConfig) -> DataReport:
     cfg = with_recipe(cfg, spec.recipe)  # the lengths finetune would use (JSQuAD: 384)
     train_path, valid_path = resolve_data_files(cfg.data, spec)
     report = DataReport(task=spec.name)
-    splits = {"train": _read(report, "train", train_path, spec, cfg.data.iob)}
+    context = {"iob": cfg.data.iob, "encoding": cfg.data.encoding}
+    splits = {"train": _read(report, "train", train_path, spec, context)}
     if valid_path is not None:
-        splits["valid"] = _read(report, "valid", valid_path, spec, cfg.data.iob)
+        splits["valid"] = _read(report, "valid", valid_path, spec, context)
     head = _head(report, spec, splits["train"])
     valid_rows: dict[str, list[Example]] = {}  # per split, the rows the head accepts (encodable)
     for split, examples in splits.items():
@@ -40,6 +43,8 @@ def check_data(cfg: JbertConfig) -> DataReport:
         _empty_texts(report, examples)
         _duplicate_ids(report, examples)
         report.splits[split]["labels"] = label_counts(spec.head, examples)
+    if spec.head in CLASS_HEADS:
+        _mixed_label_types(report, [e for examples in splits.values() for e in examples])
     if "valid" in splits:
         _overlap(report, splits["train"], splits["valid"])
         train_labels = set(report.splits["train"]["labels"])
@@ -51,8 +56,8 @@ def check_data(cfg: JbertConfig) -> DataReport:
     return report
 
 
-def _read(report: DataReport, split: str, path: Path, spec: Any, iob: str) -> list[Example]:
-    context = ReadContext(iob=iob)
+def _read(report: DataReport, split: str, path: Path, spec: Any, how: dict[str, str]) -> list[Example]:
+    context = ReadContext(**how)
     examples, errors = [], 0
     for item in read_items(path, spec, context=context, warn=False):
         if isinstance(item, RowError):
@@ -106,6 +111,17 @@ def _duplicate_ids(report: DataReport, examples: Sequence[Example]) -> None:
                            f"id {example.id!r} is also used at line {first[example.id]}")
             else:
                 first[example.id] = example.line
+
+
+def _mixed_label_types(report: DataReport, examples: Sequence[Example]) -> None:
+    """One place per JSON type the labels are written in (the first row of each), when there are several."""
+    first: dict[str, Example] = {}
+    for example in examples:
+        if example.label is not None:
+            first.setdefault(type(example.label).__name__, example)
+    if len(first) > 1:
+        for kind, example in first.items():
+            report.add("mixed_label_types", example.source, example.line, f"label {example.label!r} ({kind})")
 
 
 def _overlap(report: DataReport, train: Sequence[Example], valid: Sequence[Example]) -> None:

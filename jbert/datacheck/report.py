@@ -22,6 +22,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "labels": (ERROR, "a label set a model cannot be trained on"),
     "invalid": (ERROR, "rows the task's head rejects"),
     "iob_repaired": (WARNING, "I-X tags that continue no entity, read as its start (as conlleval/seqeval)"),
+    "mixed_label_types": (WARNING, "labels written as different JSON types: a class is its label's text, so 1 and "
+                                   "\"1\" are one class but 1.0 and true are others; write every label one way"),
     "empty_text": (WARNING, "rows with an empty text"),
     "duplicate_id": (WARNING, "ids used by more than one row (outputs are keyed by id)"),
     "overlap": (WARNING, "validation rows whose text is also in the training file"),

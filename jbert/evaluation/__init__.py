@@ -24,6 +24,7 @@ from jbert.evaluation.jglue import (
     JglueConfig,
     JglueResult,
     evaluate_jglue,
+    partial_note,
     selection_rows,
     table_rows,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "evaluate_retrieval",
     "run_evaluation",
     "score_files",
+    "partial_note",
     "selection_rows",
     "table_rows",
 ]

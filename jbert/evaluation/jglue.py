@@ -16,6 +16,7 @@ from jbert.config.tasks import jglue_file
 from jbert.errors import ConfigError
 from jbert.evaluation.common import EvalResult
 from jbert.evaluation.model import EvalConfig, evaluate_model
+from jbert.writers.rundir import check_not_unfinished
 
 # (task spec name, column title, metric keys shown as "a/b"), in the JGLUE paper's order.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -47,6 +48,14 @@ BASELINES: dict[str, dict[str, dict[str, float]]] = {
 }
 
 
+# Rows of each task's official validation (dev) split (JGLUE README and paper, v1.1+; JCoLA: the in-domain
+# dev set). The baselines are scores on all of them; a score on other rows is marked, never set beside
+# them as if it were comparable.
+FULL_VALID_ROWS: dict[str, int] = {"marc_ja": 5654, "jsts": 1457, "jnli": 2434, "jsquad": 4442,
+                                   "jcommonsenseqa": 1119, "jcola": 865}
+PARTIAL = "†"  # marks a score that is not on the full official validation split
+
+
 @dataclass(kw_only=True)
 class JglueConfig(RunSettings):
     model_dirs: list[str]  # fine-tuned model dirs, or dirs holding one per task in subdirectories
@@ -67,6 +76,7 @@ class JglueResult:
         return {
             "jbert": {task: r.to_dict() for task, r in self.results.items()},
             "baselines": BASELINES,
+            "baseline_rows": FULL_VALID_ROWS,
             "skipped": self.skipped,
             "selection": self.selection,
         }
@@ -122,27 +132,43 @@ def find_models(dirs: list[str]) -> list[Path]:
         children = sorted(p / BEST if (p / BEST / CONFIG_FILE).is_file() else p
                           for p in root.iterdir() if (p / CONFIG_FILE).is_file() or (p / BEST / CONFIG_FILE).is_file())
         if not children:
+            check_not_unfinished(root)  # a killed run: the message predict and eval give too
             raise ConfigError(f"{root} holds no fine-tuned model ({CONFIG_FILE} in it or in a subfolder)")
         found += children
     return found
 
 
 def table_rows(result: JglueResult, model_name: str = "jbert") -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the JGLUE table: jbert's scores, then each baseline. Columns without
-    any score are left out; a missing score is None (shown as ``-``)."""
-    scores = {model_name: result.scores(), **BASELINES}
+    """Header and rows of the JGLUE table: jbert's scores, then each baseline, each with the rows it was
+    scored on (``0.907/0.867 (1457)``; a score not on the full official validation split gets PARTIAL).
+    Columns without any score are left out; a missing score is None (shown as ``-``)."""
     columns = [c for c in COLUMNS if c[0] in result.results]
     header = ["model", *(f"{title} ({'/'.join(keys)})" for _, title, keys in columns)]
-    rows = [
-        [name, *(_cell(table.get(task), keys) for task, _, keys in columns)] for name, table in scores.items()
-    ]
+    rows = [[model_name, *(_cell(result.results[task].metrics, keys, task, result.results[task].examples)
+                           for task, _, keys in columns)]]
+    rows += [[name, *(_cell(table.get(task), keys, task, FULL_VALID_ROWS.get(task)) for task, _, keys in columns)]
+             for name, table in BASELINES.items()]
     return header, rows
 
 
-def _cell(metrics: dict[str, float] | None, keys: tuple[str, ...]) -> str | None:
+def _cell(metrics: dict[str, float] | None, keys: tuple[str, ...], task: str, rows: int | None) -> str | None:
     if not metrics or any(k not in metrics for k in keys):
         return None
-    return "/".join(f"{metrics[k]:.3f}" for k in keys)
+    text = "/".join(f"{metrics[k]:.3f}" for k in keys)
+    if rows is None:
+        return text
+    return f"{text} ({rows}){'' if rows == FULL_VALID_ROWS.get(task) else PARTIAL}"
+
+
+def partial_note(result: JglueResult) -> str | None:
+    """One line naming the scores that are not on the full official validation split, or None."""
+    partial = [f"{title} on {result.results[task].examples} of {FULL_VALID_ROWS[task]} rows"
+               for task, title, _ in COLUMNS  # in the table's order
+               if task in result.results and result.results[task].examples != FULL_VALID_ROWS.get(task)]
+    if not partial:
+        return None
+    return (f"{PARTIAL} not the full official validation split ({'; '.join(partial)}): not comparable with the "
+            "published baselines, which are scores on every row of it")
 
 
 def selection_rows(result: JglueResult) -> tuple[list[str], list[list[Any]]] | None:

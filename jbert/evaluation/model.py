@@ -26,6 +26,7 @@ class EvalConfig(RunSettings):
     output: str | None = None  # metrics JSON
     predictions: str | None = None  # per-example predictions beside the gold values (jsonl/csv/tsv)
     input_format: str | None = None  # a reader name; None: by extension, else the task's reader
+    encoding: str = "utf-8"  # the gold file's text encoding
 
 
 def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
@@ -37,7 +38,8 @@ def evaluate_model(cfg: EvalConfig, finetuned: Any = None) -> EvalResult:
     device = resolve_device(cfg.device) if cfg.device else None
     ft = finetuned or load_finetuned(cfg.model, device=device)
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, ft.options, replace(cfg, device=device))
-    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob)
+    items = read(cfg.data, ft.spec, input_reader(cfg.data, ft.spec, cfg.input_format), ft.config.data.iob,
+                 cfg.encoding)
     predicted: list[Any] = []
     gold: list[Any] = []
     with open_rows(cfg.predictions) if cfg.predictions else nullcontext() as out:

@@ -31,6 +31,7 @@ from jbert.export.formats import (
 from jbert.export.recorder import Recorder
 from jbert.inference import Predictor
 from jbert.inference.inputs import input_reader
+from jbert.models.card import export_card, saved_finetune_card, write_card
 from jbert.models.inputs import model_inputs
 from jbert.readers import read
 from jbert.training.run_record import RUN_FILE
@@ -93,6 +94,8 @@ def _export(cfg: ExportConfig, fmt: Any, out: Path, ft: Any) -> ExportResult:
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})
         _refuse_below(cfg, figures)
+        card = saved_finetune_card(cfg.model, ft.config, ft.spec)
+        write_card(work, export_card(card, record, describe(figures), out))
         (work / EXPORT_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _move_into_place(work, out)
     finally:
@@ -134,7 +137,7 @@ def _data_path(cfg: ExportConfig, ft: Any) -> Path:
 
 def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
     path = _data_path(cfg, ft)
-    examples = list(read(path, ft.spec, input_reader(path, ft.spec)))
+    examples = list(read(path, ft.spec, input_reader(path, ft.spec), ft.config.data.iob, ft.config.data.encoding))
     if not examples:
         raise ConfigError(f"{path} has no rows to measure agreement on; give another file with --data")
     return path, examples

@@ -14,12 +14,13 @@ from jbert.config.tasks import TaskSpec, jglue_file, load_spec
 from jbert.data import Example
 from jbert.errors import ConfigError
 from jbert.heads import Head, get_head
+from jbert.readers.files import require_file
 
 
 def resolve_spec(cfg: JbertConfig) -> TaskSpec:
     """The task spec with the config's column and reader overrides applied."""
     spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns)
-    return replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
+    return replace(spec, reader=cfg.task.reader, reader_fixed=True) if cfg.task.reader else spec
 
 
 def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | None]:
@@ -28,9 +29,9 @@ def resolve_data_files(data: DataConfig, spec: TaskSpec) -> tuple[Path, Path | N
     valid = Path(data.valid) if data.valid else jglue_file(spec, data.jglue_dir, "valid") if data.jglue_dir else None
     if train is None:
         raise ConfigError("no training data: pass --train FILE (and --valid FILE), or --jglue-dir DIR for a JGLUE task")
-    for split, path in (("training", train), ("validation", valid)):
-        if path is not None and not path.is_file():
-            raise ConfigError(f"{split} file not found: {path}")
+    for flag, path in (("--train", train), ("--valid", valid)):
+        if path is not None:
+            require_file(path, flag)
     return train, valid
 
 

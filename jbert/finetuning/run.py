@@ -20,6 +20,7 @@ from jbert.data import Example
 from jbert.errors import ConfigError, DataFormatError
 from jbert.finetuning.datafiles import make_head, resolve_data_files, resolve_spec  # noqa: F401 (re-exported)
 from jbert.heads import EncodeStats, Feature, Head
+from jbert.models.card import finetune_card, write_card
 from jbert.models.directory import (
     CONFIG_FILE,
     PREDICTIONS_FILE,
@@ -39,8 +40,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     spec = resolve_spec(cfg)
     cfg = with_task_recipe(cfg, spec)
     train_path, valid_path = resolve_data_files(cfg.data, spec)
-    train_ex = read_examples(train_path, spec, cfg.data.iob)
-    valid_ex = read_examples(valid_path, spec, cfg.data.iob) if valid_path else []
+    train_ex = read_examples(train_path, spec, cfg.data.iob, cfg.data.encoding)
+    valid_ex = read_examples(valid_path, spec, cfg.data.iob, cfg.data.encoding) if valid_path else []
     head = make_head(spec, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
@@ -61,6 +62,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     )
 
     def save(out: Path) -> None:
+        write_card(out, finetune_card(cfg, spec, result.metrics, {"train": train_path, "valid": valid_path},
+                                      len(valid_ex) or None))
         if valid_ex:
             write_predictions(out / PREDICTIONS_FILE, valid_ex, head.decode(result.outputs, valid_f, valid_ex, options))
         report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,
@@ -93,9 +96,9 @@ def _check_required(cfg: JbertConfig) -> None:
 # --- data ------------------------------------------------------------------------------------------
 
 
-def read_examples(path: Path, spec: TaskSpec, iob: str = "repair") -> list[Example]:
+def read_examples(path: Path, spec: TaskSpec, iob: str = "repair", encoding: str = "utf-8") -> list[Example]:
     """Every example of the file; rows that cannot be read fail together, in one error."""
-    examples = read_all(path, spec, iob=iob)
+    examples = read_all(path, spec, iob=iob, encoding=encoding)
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples

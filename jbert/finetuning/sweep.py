@@ -60,9 +60,9 @@ def parse_axes(axes: list[str]) -> list[tuple[str, list[Any]]]:
     parsed = []
     for item in axes:
         key, raw = item.split("=", 1) if "=" in item else (item, "")
-        values = [parse_override(f"{key}={v}")[1] for v in raw.split(",") if v.strip()]
-        if not key.strip() or not values:
+        if not key.strip() or not raw.strip(", "):  # checked first: parse_override's own error names --set
             raise ConfigError(f"--sweep expects key=v1,v2,... (e.g. training.learning_rate=5e-5,3e-5), got {item!r}")
+        values = [parse_override(f"{key}={v}")[1] for v in raw.split(",") if v.strip()]
         if key == "training.seed":
             raise ConfigError("--sweep training.seed=...: use --seeds N for several seeds per configuration")
         parsed.append((key.strip(), values))
@@ -75,6 +75,7 @@ def plan(cfg: SweepConfig) -> list[tuple[JbertConfig, Run]]:
         raise ConfigError(f"--seeds must be at least 1, got {cfg.seeds}")
     out = Path(cfg.base.training.output_dir or ".")
     axes = parse_axes(cfg.axes)
+    _warn_steps_over_epochs(cfg.base, axes)
     runs = []
     for values in itertools.product(*(v for _, v in axes)):
         params = {key: value for (key, _), value in zip(axes, values, strict=True)}
@@ -89,6 +90,16 @@ def plan(cfg: SweepConfig) -> list[tuple[JbertConfig, Run]]:
             run_cfg.validate()
             runs.append((run_cfg, Run(params, seed, path)))
     return runs
+
+
+def _warn_steps_over_epochs(base: JbertConfig, axes: list[tuple[str, list[Any]]]) -> None:
+    """max_steps > 0 overrides epochs: an epochs axis would then run the same configuration again."""
+    epochs = [values for key, values in axes if key == "training.epochs"]
+    if epochs and base.training.max_steps > 0 and len(epochs[0]) > 1:
+        logger.warning("--sweep training.epochs=%s with --max-steps %d: every run stops after %d steps whatever its "
+                       "epochs, so the epochs axis runs identical configurations; leave --max-steps out, or sweep "
+                       "training.max_steps instead", ",".join(map(str, epochs[0])), base.training.max_steps,
+                       base.training.max_steps)
 
 
 def _value(cfg: JbertConfig, key: str, raw: Any) -> Any:

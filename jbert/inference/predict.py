@@ -19,6 +19,7 @@ from jbert.data import Prediction
 from jbert.errors import ConfigError
 from jbert.inference.core import Predictor, RowError, resolve_device
 from jbert.inference.inputs import input_reader, read_items
+from jbert.readers import ReadContext
 from jbert.writers import JsonlWriter, RowWriter, check_output_path, open_rows, output_format, prediction_row
 from jbert.writers.outputs import output_lock
 
@@ -36,6 +37,7 @@ class PredictConfig(RunSettings):
     on_error: str = "fail"
     errors: str | None = None  # skip mode: where bad rows go (default OUTPUT.errors.jsonl, or stderr)
     progress: bool = False  # a tqdm bar (rows/s) on stderr
+    encoding: str = "utf-8"  # the input files' text encoding (cp932: Excel's Japanese CSV)
 
 
 @dataclass
@@ -66,7 +68,7 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
     started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
     options = replace(ft.options, n_best_size=max(ft.options.n_best_size, cfg.n_best or 0))
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, replace(cfg, device=device))
-    readers = [input_reader(path, ft.spec, cfg.input_format) for path in cfg.inputs]
+    readers = [input_reader(path, ft.spec, cfg.input_format, stdin_text=True) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
     with (
@@ -75,7 +77,7 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
         _progress(cfg) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
-            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob)
+            items = read_items(path, ft.spec, reader, skip, ft.config.data.iob, cfg.encoding)
             for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
                 rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
                 if len(cfg.inputs) > 1:
@@ -96,6 +98,7 @@ def _check(cfg: PredictConfig) -> None:
     cfg.check()
     if cfg.n_best is not None and cfg.n_best < 1:
         raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
+    ReadContext(encoding=cfg.encoding)  # an unknown --encoding fails before the model loads
     if cfg.inputs.count("-") > 1:
         raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads

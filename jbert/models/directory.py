@@ -7,6 +7,7 @@
       valid_predictions.jsonl                predictions on the validation file
       train_log.jsonl, checkpoints/          written by the trainer
       jbert_run.yaml                         the settings the run started with (``jbert.training.run_record``)
+      README.md                              the model card (jbert.models.card)
       jbert_config.yaml                      task spec, labels, training config, tokenizer fingerprint
 
 ``jbert_config.yaml`` is written last and atomically, so a directory without it is an
@@ -28,10 +29,11 @@ from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.models.initialise import quiet_weight_saving
 from jbert.tokenization.fingerprint import compute_fingerprint
 from jbert.writers import atomic_output, write_metrics_json
+from jbert.writers.rundir import FINETUNE_MARKER, check_not_unfinished
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILE = "jbert_config.yaml"
+CONFIG_FILE = FINETUNE_MARKER
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "valid_predictions.jsonl"
 _EXTRA_KEYS = ("jbert_version", "spec", "labels", "tokenizer")  # beside the JbertConfig sections
@@ -97,11 +99,7 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
     if not config_file.is_file():
-        if (path / "checkpoints").is_dir():
-            raise ConfigError(
-                f"{path} has no {CONFIG_FILE}: it looks like an unfinished run; rerun "
-                f"`jbert finetune ... --output {path} --resume` to finish it"
-            )
+        check_not_unfinished(path)  # the same message in every command
         raise ConfigError(f"{path} has no {CONFIG_FILE}: not a jbert fine-tuned model directory "
                           "(make one with `jbert finetune`)")
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jbert.config.run import EncodingConfig, ModelConfig, TrainingConfig, validate_training
+from jbert.config.run import EncodingConfig, ModelConfig, TrainingConfig, check_encoding, validate_training
 from jbert.config.sections import Section, SectionedConfig
 from jbert.errors import ConfigError
 
@@ -24,6 +24,7 @@ class CorpusConfig(Section):
     valid_fraction: float = 0.01
     num_proc: int | None = None  # tokenizing processes (None: one)
     cache_dir: str | None = None  # Arrow cache (None: the datasets library's default cache)
+    encoding: str = "utf-8"  # the corpus files' text encoding (gzip-compressed files are read as they are)
 
 
 @dataclass
@@ -51,5 +52,6 @@ class PretrainConfig(SectionedConfig):
         if self.corpus.documents not in DOCUMENT_MODES:
             raise ConfigError(f"corpus.documents must be one of {', '.join(DOCUMENT_MODES)}, "
                               f"got {self.corpus.documents!r}")
+        check_encoding(self.corpus.encoding)
         if not 0 <= self.corpus.valid_fraction < 1:
             raise ConfigError(f"corpus.valid_fraction must be in [0, 1), got {self.corpus.valid_fraction}")

@@ -23,13 +23,15 @@ from typing import Any
 from jbert.errors import ConfigError, DataFormatError, JbertError
 from jbert.pretraining.documents import iter_documents
 from jbert.pretraining.words import mecab_word_starts, word_source
+from jbert.readers.files import require_file
 
 _TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                     "spiece.model", "sentencepiece.bpe.model")
 _TOKENIZERS: dict[str, Any] = {}  # per process: tokenizer directory -> loaded tokenizer
 
 
-def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir: str | None) -> Any:
+def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir: str | None,
+                   encoding: str = "utf-8") -> Any:
     """All documents of ``files`` as one Arrow-backed ``datasets.Dataset`` (columns text, line, file)."""
     from datasets import Dataset, Features, Value
     from datasets.exceptions import DatasetGenerationError
@@ -39,16 +41,15 @@ def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir
     stats = []
     for name in files:
         path = Path(name)
-        if not path.is_file():
-            raise DataFormatError(path, None, "corpus file not found", "check the path")
+        require_file(path, "corpus")
         stats.append((str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns))
     # datasets cannot build an empty table; reading up to the first document is cheap
-    if next(_generate([s[0] for s in stats], field, mode), None) is None:
+    if next(_generate([s[0] for s in stats], field, mode, encoding), None) is None:
         raise DataFormatError(", ".join(files), None, "the corpus has no text", "pass files with text in them")
-    key = _digest("documents", stats, field, mode)
+    key = _digest("documents", stats, field, mode, *([encoding] if encoding != "utf-8" else []))
     try:
         docs = Dataset.from_generator(_generate, gen_kwargs={"files": [s[0] for s in stats], "field": field,
-                                                             "mode": mode}, cache_dir=cache_dir, fingerprint=key,
+                                                             "mode": mode, "encoding": encoding}, cache_dir=cache_dir, fingerprint=key,
                                       features=Features({"text": Value("string"), "line": Value("int64"),
                                                          "file": Value("string")}))
     except DatasetGenerationError as exc:  # datasets wraps what the generator raised
@@ -57,9 +58,9 @@ def load_documents(files: Sequence[str], field: str | None, mode: str, cache_dir
     return docs
 
 
-def _generate(files: list[str], field: str | None, mode: str) -> Iterator[dict]:
+def _generate(files: list[str], field: str | None, mode: str, encoding: str = "utf-8") -> Iterator[dict]:
     for name in files:
-        for doc in iter_documents(Path(name), field, mode):
+        for doc in iter_documents(Path(name), field, mode, encoding):
             yield {**doc, "file": name}
 
 

@@ -14,20 +14,20 @@ from jbert.readers._common import iter_lines, json_rows
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-def iter_documents(path: Path, field: str | None, mode: str = "auto") -> Iterator[dict]:
+def iter_documents(path: Path, field: str | None, mode: str = "auto", encoding: str = "utf-8") -> Iterator[dict]:
     """``{"text", "line"}`` per non-empty document of ``path`` (``line``: where it starts, 1-based)."""
     if field is not None:
-        yield from _json_documents(path, field)
+        yield from _json_documents(path, field, encoding)
         return
     if path.suffix.lower() in JSON_SUFFIXES:
         raise DataFormatError(path, None, "looks like JSON Lines", "pass --field NAME to say which key holds the text")
     if mode == "auto":
-        mode = "paragraph" if _has_blank_line(path) else "line"
+        mode = "paragraph" if _has_blank_line(path, encoding) else "line"
     if mode == "line":
-        yield from ({"text": text, "line": n} for n, text in iter_lines(path) if text.strip())
+        yield from ({"text": text, "line": n} for n, text in iter_lines(path, encoding=encoding) if text.strip())
         return
     start, lines = 0, []
-    for n, text in iter_lines(path):
+    for n, text in iter_lines(path, encoding=encoding):
         if text.strip():
             start = start or n
             lines.append(text)
@@ -38,8 +38,10 @@ def iter_documents(path: Path, field: str | None, mode: str = "auto") -> Iterato
         yield {"text": "\n".join(lines), "line": start}
 
 
-def _json_documents(path: Path, field: str) -> Iterator[dict]:
-    for n, row in json_rows(path):
+def _json_documents(path: Path, field: str, encoding: str) -> Iterator[dict]:
+    # --field says the corpus is JSON Lines: a line that is not JSON is most likely plain text
+    hint = "--field reads JSON Lines; for a plain-text corpus (one document a line) leave --field out"
+    for n, row in json_rows(path, encoding, hint):
         if field not in row:
             keys = ", ".join(sorted(row)) or "none"
             raise DataFormatError(path, n, f"no key {field!r} in this object (keys: {keys})", "check --field")
@@ -51,10 +53,10 @@ def _json_documents(path: Path, field: str) -> Iterator[dict]:
             yield {"text": text, "line": n}
 
 
-def _has_blank_line(path: Path) -> bool:
+def _has_blank_line(path: Path, encoding: str) -> bool:
     """A blank line between two non-blank ones (trailing blank lines do not count)."""
     seen_text = blank = False
-    for _, text in iter_lines(path):
+    for _, text in iter_lines(path, encoding=encoding):
         if not text.strip():
             blank = seen_text
         elif blank:

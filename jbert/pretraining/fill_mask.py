@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jbert.errors import ConfigError
+from jbert.writers.rundir import check_not_unfinished
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ def fill_mask(model_dir: str | Path, text: str, top_k: int = 5) -> list[list[Fil
 
     if not Path(model_dir).is_dir():
         raise ConfigError(f"model directory not found: {model_dir}")
+    check_not_unfinished(model_dir)
     inputs = read_model_inputs(str(model_dir), "auto")  # auto: what config.json records, or rinna's shape
     tokenizer = align_tokenizer(load_tokenizer(model_dir), inputs)
     mask = tokenizer.mask_token

@@ -22,6 +22,7 @@ import yaml
 from jbert import __version__
 from jbert.config.run import with_recipe
 from jbert.errors import ConfigError
+from jbert.models.card import pretrain_card, write_card
 from jbert.models.directory import METRICS_FILE, save_model_files, tokenizer_fingerprint
 from jbert.pretraining import corpus as C
 from jbert.pretraining.config import RECIPE, PretrainConfig
@@ -31,9 +32,10 @@ from jbert.pretraining.words import word_source
 from jbert.training.core import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 from jbert.writers.outputs import check_writable
+from jbert.writers.rundir import PRETRAIN_MARKER
 
 logger = logging.getLogger(__name__)
-PRETRAIN_FILE = "jbert_pretrain.yaml"
+PRETRAIN_FILE = PRETRAIN_MARKER
 
 
 def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
@@ -59,6 +61,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
 
     def save(out: Path) -> None:
         save_model_files(out, model, run.tokenizer, result.state_dict, marker=PRETRAIN_FILE)
+        write_card(out, pretrain_card(cfg, result.metrics, stats))
         write_metrics_json(out / METRICS_FILE, {"final": result.metrics, "history": result.history,
                                                 "global_step": result.global_step, "corpus": stats})
         document = {"jbert_version": __version__, **cfg.to_dict(), "corpus_stats": stats,
@@ -160,7 +163,8 @@ def _tokenized_documents(cfg: PretrainConfig, tokenizer: Any) -> tuple[Any, Any]
     C.tokenizer_for(tokenizer_dir, loaded=tokenizer)  # this process tokenizes with the tokenizer it has
 
     def tokenized(files: list[str]) -> Any:
-        return C.tokenize(C.load_documents(files, c.field, c.documents, c.cache_dir), tokenizer_dir, c.num_proc)
+        return C.tokenize(C.load_documents(files, c.field, c.documents, c.cache_dir, c.encoding), tokenizer_dir,
+                          c.num_proc)
 
     docs = tokenized(c.files)
     if c.valid:

@@ -22,6 +22,7 @@ from jbert.config.run import IOB_MODES
 from jbert.config.tasks import TaskSpec
 from jbert.data import Example, RowError
 from jbert.errors import DataFormatError
+from jbert.readers.files import DEFAULT_ENCODING, reader_for
 from jbert.readers.iob import ReadContext
 from jbert.registry import Registry
 
@@ -35,11 +36,11 @@ def read_items(
     path: str | Path, spec: TaskSpec, reader: str | None = None, context: ReadContext | None = None,
     warn: bool = True,
 ) -> Iterator[Item]:
-    """Examples and RowErrors of ``path`` in file order, read with the spec's reader (or ``reader``;
-    ``-`` reads stdin where supported). Repaired IOB slips are warned about once, at the end, unless
+    """Examples and RowErrors of ``path`` in file order, read with ``reader``, else the one its extension
+    names, else the spec's (``jbert.readers.files.reader_for``; ``-`` reads stdin where supported). Repaired IOB slips are warned about once, at the end, unless
     ``warn`` is False (the caller reports ``context.slips`` itself)."""
     _load_builtin_readers()
-    read_fn = READERS.get(reader or spec.reader)  # an unknown name fails here, not on first use
+    read_fn = READERS.get(reader_for(path, spec, reader))  # an unknown name fails here, not on first use
     context = context or ReadContext()
     items = read_fn(Path(path), spec, context)
     return _warn_at_end(items, path, context) if warn else items
@@ -50,9 +51,10 @@ def _warn_at_end(items: Iterator[Item], path: str | Path, context: ReadContext) 
     context.warn_slips(path)
 
 
-def read(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair") -> Iterator[Example]:
+def read(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair",
+         encoding: str = DEFAULT_ENCODING) -> Iterator[Example]:
     """Examples of ``path``; the first row that cannot be read raises its DataFormatError."""
-    return raise_errors(read_items(path, spec, reader, ReadContext(iob=iob)))
+    return raise_errors(read_items(path, spec, reader, ReadContext(iob=iob, encoding=encoding)))
 
 
 def raise_errors(items: Iterator[Item]) -> Iterator[Example]:
@@ -62,12 +64,13 @@ def raise_errors(items: Iterator[Item]) -> Iterator[Example]:
         yield item
 
 
-def read_examples(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair") -> list[Example]:
+def read_examples(path: str | Path, spec: TaskSpec, reader: str | None = None, iob: str = "repair",
+                  encoding: str = DEFAULT_ENCODING) -> list[Example]:
     """Every Example of ``path``; when rows cannot be read, ONE DataFormatError names them all
     (the first few with their reasons), so a corpus is fixed in one pass, not one run per row."""
     examples: list[Example] = []
     errors: list[RowError] = []
-    for item in read_items(path, spec, reader, ReadContext(iob=iob)):
+    for item in read_items(path, spec, reader, ReadContext(iob=iob, encoding=encoding)):
         (errors if isinstance(item, RowError) else examples).append(item)
     if errors:
         raise rows_error(path, errors)

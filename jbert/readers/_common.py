@@ -1,4 +1,4 @@
-"""What the row readers share: UTF-8 lines with their numbers, and row -> Example by the spec's columns.
+"""What the row readers share: decoded lines with their numbers, and row -> Example by the spec's columns.
 
 Column roles (see ``jbert.config.tasks.ROLES``) come from ``spec.columns``; a role the spec does not
 name falls back to the column of the same name (``text`` -> ``"text"``). Optional roles
@@ -10,8 +10,10 @@ only the head knows whether ``"3.8"`` is a class name or a similarity score.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,65 +21,51 @@ from typing import Any, BinaryIO
 from jbert.config.tasks import TaskSpec
 from jbert.data import Entity, Example, RowError
 from jbert.errors import DataFormatError, MissingColumnError
+from jbert.readers.files import DEFAULT_ENCODING, EXTENSIONS, decode_all, decode_line, open_binary
 from jbert.readers.iob import ReadContext, join_tokens, tags_to_entities
 
-UTF8_FIX = "save the file as UTF-8"
 Item = Example | RowError  # what readers yield: a row, or why that row cannot be read
 
 
-def is_stdin(path: Path | str) -> bool:
-    return str(path) == "-"
-
-
-def _open_binary(path: Path) -> BinaryIO:
-    if is_stdin(path):
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")  # noqa: SIM115 - closed by iter_lines
-    except FileNotFoundError:
-        raise DataFormatError(path, None, "file not found", "check the path") from None
-    except IsADirectoryError:
-        raise DataFormatError(path, None, "is a directory, not a data file", "give the path of a file") from None
-    except OSError as exc:
-        raise DataFormatError(path, None, f"cannot open: {exc.strerror}") from None
-
-
-def iter_lines(path: Path, keep_ends: bool = False) -> Iterator[tuple[int, str]]:
+def iter_lines(path: Path, keep_ends: bool = False, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` (1-based, line end stripped unless ``keep_ends``), streaming.
-    ``-`` reads stdin.
+    ``-`` reads stdin; gzip-compressed files are decompressed as they are read.
 
-    Each line is decoded on its own so that bad bytes are reported with their line number.
-    A UTF-8 byte order mark on the first line (Excel's CSV) is dropped.
+    Each line is decoded on its own (``encoding``, UTF-8 by default) so that bad bytes are reported
+    with their line number. A UTF-8 byte order mark on the first line (Excel's CSV) is dropped.
     """
-    stream = _open_binary(path)
+    stream = open_binary(path)
     try:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataFormatError(
-                    path, number, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1})", UTF8_FIX
-                ) from None
+        for number, raw in enumerate(_gzip_checked(stream, path), start=1):
+            text = decode_line(raw, path, number, encoding)
             yield number, text if keep_ends else text.rstrip("\r\n")
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
 
 
-def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataFormatError]]:
+def _gzip_checked(stream: BinaryIO, path: Path) -> Iterator[bytes]:
+    try:
+        yield from stream
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise DataFormatError(path, None, "is gzip-compressed but cannot be decompressed (damaged or cut short)",
+                              "check it with gunzip -t, or copy it again") from None
+
+
+def json_objects(path: Path, encoding: str = DEFAULT_ENCODING,
+                 hint: str | None = None) -> Iterator[tuple[int, dict[str, Any] | DataFormatError]]:
     """``(line, object)`` for each non-blank JSON Lines row; a bad row gives ``(line, DataFormatError)``
     instead of raising, so callers choose between stopping (readers) and skipping (``predict --on-error
-    skip``). Undecodable bytes still raise: the rest of the file cannot be trusted then."""
-    for line, raw in iter_lines(path):
+    skip``). Undecodable bytes still raise: the rest of the file cannot be trusted then. ``hint``: the
+    fix for a line that is not JSON (default: by the file's extension and first line)."""
+    for line, raw in iter_lines(path, encoding=encoding):
         if not raw.strip():
             continue
         try:
             row = json.loads(raw)
         except json.JSONDecodeError as exc:
-            hint = "a whole-file JSON document needs another reader (SQuAD: --reader squad)"
-            if line == 1 and raw.strip() in ("[", "{"):
-                hint = "this looks like one JSON document, not JSON Lines; " + hint
-            yield line, DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})", hint)
+            fix = hint or _not_json_hint(path, line, raw)
+            yield line, DataFormatError(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})", fix)
             continue
         if not isinstance(row, dict):
             yield line, DataFormatError(
@@ -87,27 +75,35 @@ def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataFormatE
         yield line, row
 
 
-def json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _not_json_hint(path: Path, line: int, raw: str) -> str:
+    """What a JSON Lines reader says about a line that is not JSON: the reader its extension names,
+    a whole-file JSON document's reader, or how JSON Lines is written."""
+    # every command that reads data files takes --reader (predict and eval: another name of --input-format)
+    other = EXTENSIONS.get(Path(str(path)).suffix.lower())
+    if other not in (None, "jsonl"):
+        return f"this {Path(str(path)).suffix} file is read as JSON Lines; read it with --reader {other}"
+    if line == 1 and raw.strip() in ("[", "{"):
+        return "this looks like one JSON document, not JSON Lines; SQuAD JSON: --reader squad"
+    return "write one JSON object a line"
+
+
+def json_rows(path: Path, encoding: str = DEFAULT_ENCODING, hint: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line, object)`` for each JSON Lines row; the first bad row raises DataFormatError."""
-    for line, row in json_objects(path):
+    for line, row in json_objects(path, encoding, hint):
         if isinstance(row, DataFormatError):
             raise row
         yield line, row
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, encoding: str = DEFAULT_ENCODING) -> str:
     """The whole file as text (for formats that are one JSON document); bad bytes name their line."""
-    if is_stdin(path):
-        data = sys.stdin.buffer.read()
-    else:
-        with _open_binary(path) as stream:
-            data = stream.read()
+    stream = open_binary(path)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
-        line = data.count(b"\n", 0, offset) + 1
-        raise DataFormatError(path, line, "not valid UTF-8", UTF8_FIX) from None
+        data = b"".join(_gzip_checked(stream, path))
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return decode_all(data, path, encoding)
 
 
 def require_rows(items: Iterable[Item], path: Path, what: str = "rows") -> Iterator[Item]:
@@ -265,5 +261,6 @@ def tokens_row_to_example(
             )
         entities = tags_to_entities(tags, spans, text, path, [line] * len(tags), context)
     return Example(
-        id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities, fields=dict(row)
+        id=_id(row, spec, line), line=line, source=str(path), text=text, entities=entities,
+        fields={"text": text, **row}, token_spans=tuple(spans),
     )

@@ -31,7 +31,7 @@ def read_conll(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Ite
 def _sentences(path: Path, context: ReadContext) -> Iterator[Item]:
     rows: list[tuple[int, list[str]]] = []  # (line, cells) of the current sentence
     count = 0
-    for line, raw in iter_lines(path):
+    for line, raw in iter_lines(path, encoding=context.encoding):
         cells = raw.split()
         if cells and cells[0] != "-DOCSTART-":
             rows.append((line, cells))
@@ -59,5 +59,7 @@ def _sentence(rows: list[tuple[int, list[str]]], number: int, path: Path, contex
         source=str(path),
         text=text,
         entities=entities,
-        fields={"tokens": tokens, "tags": tags},
+        # the text the entities' offsets refer to travels with the row, so a prediction row shows it
+        fields={"text": text, "tokens": tokens, "tags": tags},
+        token_spans=tuple(spans),
     )

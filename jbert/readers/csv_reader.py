@@ -35,7 +35,7 @@ def read_tsv(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]
 
 
 def _rows(path: Path, spec: TaskSpec, delimiter: str, context: ReadContext) -> Iterator[Item]:
-    lines = (text for _, text in iter_lines(path, keep_ends=True))
+    lines = (text for _, text in iter_lines(path, keep_ends=True, encoding=context.encoding))
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)

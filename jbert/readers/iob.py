@@ -19,20 +19,23 @@ from typing import Any
 from jbert.config.run import check_iob_mode
 from jbert.data import Entity
 from jbert.errors import IobError
+from jbert.readers.files import check_encoding
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ReadContext:
-    """How a file is read (``iob``) and what reading it had to repair: ``slips`` holds the
+    """How a file is read (``iob``, ``encoding``) and what reading it had to repair: ``slips`` holds the
     ``(line, tag)`` of every repaired ``I-X``, in file order."""
 
     iob: str = "repair"
     slips: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = "utf-8"  # the input files' text encoding (--encoding); checked by readers.files
 
     def __post_init__(self) -> None:
         check_iob_mode(self.iob)
+        self.encoding = check_encoding(self.encoding)
 
     def warn_slips(self, path: Path | str, shown: int = 5) -> None:
         """One warning per file: how many tags were repaired, and where the first ones are."""

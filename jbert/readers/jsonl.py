@@ -25,5 +25,5 @@ def read_jsonl(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Ite
 
 
 def _rows(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
-    for line, row in json_objects(path):
+    for line, row in json_objects(path, context.encoding):
         yield RowError.from_error(row) if not isinstance(row, dict) else row_item(row, spec, path, line, context)

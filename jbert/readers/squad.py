@@ -32,15 +32,15 @@ SQUAD_FIX = 'expected {"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}
 def read_squad(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Examples (one per question) from a SQuAD-format JSON file or flat QA JSON Lines."""
     if Path(path).suffix.lower() == ".jsonl":
-        return require_rows(_flat_rows(path, spec), path, "questions")
-    return require_rows(_nested(path), path, "questions")
+        return require_rows(_flat_rows(path, spec, context.encoding), path, "questions")
+    return require_rows(_nested(path, context.encoding), path, "questions")
 
 
-def _nested(path: Path) -> Iterator[Item]:
+def _nested(path: Path, encoding: str) -> Iterator[Item]:
     """One item per question. A paragraph without context makes each of its questions a RowError;
     an article or paragraph whose list is missing is one RowError (its questions cannot be counted)."""
     index = itertools.count(1)  # the question index (an example's line) counts row errors too
-    for article in _document(path):
+    for article in _document(path, encoding):
         title = article.get("title") if isinstance(article, dict) else None
         paragraphs = _list(article, "paragraphs", path)
         if isinstance(paragraphs, DataFormatError):
@@ -56,9 +56,9 @@ def _nested(path: Path) -> Iterator[Item]:
                 yield _question_item(qa, context, title, path, next(index))
 
 
-def _document(path: Path) -> list[Any]:
+def _document(path: Path, encoding: str) -> list[Any]:
     """The ``data`` list; a file that is not SQuAD JSON at all raises (nothing in it can be trusted)."""
-    text = read_text(path)
+    text = read_text(path, encoding)
     if not text.strip():
         return []
     try:
@@ -128,8 +128,8 @@ def _answers(raw: Any, context: str, path: Path, line: int, qid: str) -> tuple[A
     return tuple(answers)
 
 
-def _flat_rows(path: Path, spec: TaskSpec) -> Iterator[Item]:
-    for line, row in json_objects(path):
+def _flat_rows(path: Path, spec: TaskSpec, encoding: str) -> Iterator[Item]:
+    for line, row in json_objects(path, encoding):
         if not isinstance(row, dict):
             yield RowError.from_error(row)
             continue

@@ -20,12 +20,12 @@ from jbert.readers.iob import ReadContext
 @READERS.register("text")
 def read_text_lines(path: Path, spec: TaskSpec, context: ReadContext) -> Iterator[Item]:
     """Stream one Example per line of a UTF-8 text file."""
-    return require_rows(_rows(path, spec), path, "lines")
+    return require_rows(_rows(path, spec, context.encoding), path, "lines")
 
 
-def _rows(path: Path, spec: TaskSpec) -> Iterator[Item]:
+def _rows(path: Path, spec: TaskSpec, encoding: str) -> Iterator[Item]:
     paired = spec.column("text_pair") is not None
-    for line, raw in iter_lines(path):
+    for line, raw in iter_lines(path, encoding=encoding):
         text, pair = raw, None
         if paired:
             text, tab, pair = raw.partition("\t")

@@ -116,7 +116,7 @@ def _num(value: Any) -> str:
 
 def jglue_html(runs: list[RunData], jglue_files: list[dict[str, Any]]) -> str:
     """The JGLUE table (jbert's runs beside the published baselines), when any run is a JGLUE task."""
-    from jbert.evaluation import EvalResult, JglueResult, table_rows
+    from jbert.evaluation import EvalResult, JglueResult, partial_note, table_rows
 
     results: dict[str, EvalResult] = {}
     for data in jglue_files:
@@ -127,11 +127,14 @@ def jglue_html(runs: list[RunData], jglue_files: list[dict[str, Any]]) -> str:
                                    metrics=run.final, model=str(run.path))
     if not results:
         return ""
-    header, rows = table_rows(JglueResult(results, {}), "jbert (these runs)")
-    text = '<p class="muted">validation (dev) scores as fractions; baselines: Tohoku BERT base as published</p>'
+    result = JglueResult(results, {})
+    header, rows = table_rows(result, "jbert (these runs)")
+    text = ('<p class="muted">validation (dev) scores as fractions, with the rows each was scored on in brackets; '
+            'baselines: Tohoku BERT base as published, on the full validation split</p>')
     extra = note(f"several runs of {', '.join(duplicates)}: the table shows the best by the primary metric") \
         if duplicates else ""
-    return section("JGLUE", text, table(header, rows), extra)
+    partial = partial_note(result)
+    return section("JGLUE", text, table(header, rows), note(partial) if partial else "", extra)
 
 
 def _best_per_jglue_task(runs: list[RunData]) -> tuple[dict[str, RunData], list[str]]:

@@ -27,6 +27,7 @@ from jbert.tokenization.jumanpp_models import apply_presegmentation
 from jbert.tokenization.rinna import T5_CLASSES, is_rinna_roberta, load_rinna
 from jbert.tokenization.segmenters.base import make_segmenter, segmenter_kwargs, unsupported
 from jbert.tokenization.spm_normalize import make_exact
+from jbert.writers.rundir import check_not_unfinished
 
 JAPANESE_CLASSES = ("BertJapaneseTokenizer", "BertJapaneseTokenizerFast")
 # chiTra (WorksApplications) and megagonlabs' UD-Japanese ELECTRA: classes of the `sudachitra` package
@@ -83,6 +84,10 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if not os.path.exists(name) and _looks_like_path(name):
         raise TokenizerLoadError(f"{name}: no such directory (give a model directory or a hub name such as "
                                  "cl-tohoku/bert-base-japanese-v3)")
+    if os.path.isdir(name) and not any(os.path.isfile(os.path.join(name, f)) for f in TOKENIZER_FILES):
+        check_not_unfinished(name)  # a run stopped before it saved its tokenizer says so, not "no files"
+        raise TokenizerLoadError(f"{name}: no tokenizer files in this directory ({', '.join(TOKENIZER_FILES[:3])} "
+                                 "...); give a model directory with its tokenizer, or a hub name")
     config = _read_config(name)
     tokenizer_class = config.get("tokenizer_class")
     if tokenizer_class in JAPANESE_CLASSES:
@@ -96,6 +101,11 @@ def load_tokenizer(name_or_path: str | os.PathLike, **kwargs: Any) -> Any:
     if tokenizer_class:
         _check_known(name, tokenizer_class)
     return apply_presegmentation(name, _load_auto_fast(name, **kwargs))  # Juman++-trained models
+
+
+# any of these makes a directory a tokenizer directory (Tohoku vocab.txt, fast tokenizer.json, SentencePiece)
+TOKENIZER_FILES = ("tokenizer_config.json", "vocab.txt", "tokenizer.json", "spiece.model", "spm.model",
+                   "sentencepiece.bpe.model", "tokenizer.model", "vocab.json", "special_tokens_map.json")
 
 
 def _looks_like_path(name: str) -> bool:

@@ -30,6 +30,7 @@ from jbert.tokenization import load_tokenizer
 from jbert.training.run_record import RUN_FILE, check_resume, write_record
 from jbert.training.trainer import CHECKPOINTS, TRAIN_LOG, FitResult, fit, training_arguments
 from jbert.writers.outputs import check_output_dir, check_writable
+from jbert.writers.rundir import check_not_unfinished
 
 __all__ = ["CACHE", "Run", "fit", "finish_run", "load_model", "prepare_output_dir", "start_run"]
 
@@ -65,6 +66,7 @@ def start_run(cfg: C, *, has_eval: bool, primary_metric: str | None, marker: str
     prepare_output_dir(out, cfg, marker)
     args = training_arguments(training, out, has_eval=has_eval, primary_metric=primary_metric)
     # the tokenizer returns exactly the inputs this architecture takes (jbert.models.inputs)
+    check_not_unfinished(model.name_or_path)  # a killed run's directory as --model: say so, not "no tokenizer"
     tokenizer = load_tokenizer(model.name_or_path)  # first: its errors name the fix
     inputs = read_model_inputs(model.name_or_path, model.position_ids)
     if args.should_save and not (training.resume and (out / RUN_FILE).is_file()):

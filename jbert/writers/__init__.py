@@ -54,12 +54,23 @@ def prediction_row(example: Example, prediction: Prediction) -> Row:
     """``{"id": ..., **input fields, **prediction}``. An input field whose name a prediction key
     takes (a gold ``label`` column, say) is kept as ``input_<name>`` instead of being overwritten."""
     pred = prediction_fields(prediction)
+    if example.token_spans and "entities" in pred:
+        pred["entities"] = [_with_tokens(e, example.token_spans) for e in pred["entities"]]
     row: Row = {"id": example.id}
     for key, value in example.fields.items():
         clash = key in pred or (key == "id" and value != example.id)
         row[f"input_{key}" if clash else key] = value
     row.update(pred)
     return row
+
+
+def _with_tokens(entity: Row, spans: Sequence[tuple[int, int]]) -> Row:
+    """Pre-tokenized input: add the first and last input token (0-based, inclusive) the entity's
+    characters overlap, so it can be laid back on the CoNLL tokens."""
+    covered = [i for i, (start, end) in enumerate(spans) if start < entity["end"] and end > entity["start"]]
+    if covered:
+        entity = {**entity, "first_token": covered[0], "last_token": covered[-1]}
+    return entity
 
 
 def _entity_dict(entity: Any) -> Row:

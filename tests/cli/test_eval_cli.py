@@ -275,8 +275,17 @@ def test_jglue_table_beside_the_baselines(jglue_models, jglue_dir, tmp_path):
         "| model | JSTS (pearson/spearman) | JNLI (accuracy) | JSQuAD (exact_match/f1) "
         "| JCommonsenseQA (accuracy) |"
     )
-    assert lines[3] == "| Tohoku BERT base (JGLUE paper, dev) | 0.909/0.868 | 0.906 | 0.871/0.941 | 0.808 |"
-    assert lines[2].startswith("| jbert | ")
+    assert lines[3] == ("| Tohoku BERT base (JGLUE paper, dev) | 0.909/0.868 (1457) | 0.906 (2434) "
+                        "| 0.871/0.941 (4442) | 0.808 (1119) |")
+    # the tiny slices are 32 rows (JSQuAD: its questions), marked as not the official validation split
+    assert lines[2].startswith("| jbert | ") and lines[2].count("(32)†") == 3
+    squad = json.loads((jglue_dir / "datasets" / "jsquad-v1.3" / "valid-v1.3.json").read_text(encoding="utf-8"))
+    questions = sum(len(p["qas"]) for a in squad["data"] for p in a["paragraphs"])
+    assert f"({questions})†" in lines[2]
+    assert lines[4].startswith("| Tohoku BERT base (JGLUE README v1.1+, dev) |")
+    assert lines[5] == (f"† not the full official validation split (JSTS on 32 of 1457 rows; JNLI on 32 of 2434 rows; "
+                        f"JSQuAD on {questions} of 4442 rows; JCommonsenseQA on 32 of 1119 rows): not comparable with "
+                        "the published baselines, which are scores on every row of it")
     printed = json.loads(stdout[stdout.index("\n{") :])
     assert (
         set(printed["jbert"]) == {"jsts", "jnli", "jsquad", "jcommonsenseqa"}

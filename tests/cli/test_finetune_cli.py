@@ -192,7 +192,7 @@ def test_unknown_task(tiny_model_dir, tmp_path):
 
 def test_missing_training_file(jsts_args, tmp_path):
     jsts_args[6] = tmp_path / "missing.jsonl"
-    fails_with(finetune(*jsts_args), f"training file not found: {tmp_path / 'missing.jsonl'}")
+    fails_with(finetune(*jsts_args), f"{tmp_path / 'missing.jsonl'}: --train file not found (check the path)")
 
 
 def test_unknown_set_key(jsts_args):

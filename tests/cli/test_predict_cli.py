@@ -143,7 +143,11 @@ def test_conll_input(finetuned):
     ]
     assert [r["id"] for r in rows] == [str(i) for i in range(1, len(texts) + 1)]
     for row, text in zip(rows, texts, strict=True):
+        assert row["text"] == text  # the text the entity offsets refer to is in the row
         assert all(text[e["start"] : e["end"]] == e["text"] for e in row["entities"])
+        for e in row["entities"]:  # the input tokens an entity covers, first and last (inclusive)
+            covered = "".join(row["tokens"][e["first_token"] : e["last_token"] + 1])
+            assert e["text"].replace(" ", "") in covered
 
 
 def test_choice_from_jsonl_without_labels(finetuned, tmp_path):

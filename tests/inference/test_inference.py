@@ -192,7 +192,7 @@ def test_resolve_device():
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("a.jsonl", "jsonl"),
+        ("a.jsonl", "squad"),  # the SQuAD reader reads flat QA rows in JSON Lines itself
         ("a.csv", "csv"),
         ("a.TSV", "tsv"),
         ("a.txt", "text"),

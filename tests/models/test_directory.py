@@ -54,7 +54,7 @@ def test_unfinished_run_is_refused(tmp_path):
     (tmp_path / "checkpoints" / "checkpoint-10").mkdir(parents=True)
     with pytest.raises(ConfigError) as err:
         load_finetuned(tmp_path)
-    assert "looks like an unfinished run" in str(err.value) and "--resume" in str(err.value)
+    assert "is an unfinished run" in str(err.value) and "--resume" in str(err.value)
 
 
 def test_not_a_model_directory(tmp_path):

@@ -38,3 +38,20 @@ def test_extra_columns_tag_is_last(tmp_path):
     path.write_text("東京 名詞 B-LOC\nへ 助詞 O\n", encoding="utf-8")
     (example,) = read(path, load_spec("ner"))
     assert example.entities == (Entity(0, 2, "LOC", "東京"),)
+
+
+def test_the_joined_text_and_token_spans_travel_with_the_example(tmp_path):
+    path = tmp_path / "x.conll"
+    path.write_text("新型 O\nXbox B-PRD\n360 I-PRD\nを O\n買う O\n", encoding="utf-8")
+    (example,) = read(path, load_spec("ner"))
+    assert example.fields["text"] == example.text == "新型Xbox 360を買う"
+    assert example.token_spans == ((0, 2), (2, 6), (7, 10), (10, 11), (11, 13))
+    assert example.entities == (Entity(2, 10, "PRD", "Xbox 360"),)
+
+
+def test_jsonl_token_rows_get_the_joined_text_too(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"tokens": ["iPhone", "15", "を"], "tags": ["B-PRD", "I-PRD", "O"]}\n', encoding="utf-8")
+    (example,) = read(path, load_spec("ner"), reader="jsonl")
+    assert example.fields["text"] == "iPhone 15を"
+    assert example.token_spans == ((0, 6), (7, 9), (9, 10))

@@ -30,7 +30,7 @@ def test_tsv_by_extension_and_bom(tmp_path):
 def test_tsv_reader_name_forces_tabs(tmp_path):
     path = tmp_path / "data.txt"
     path.write_text("text\tlabel\na,b\tx\n", encoding="utf-8")
-    (example,) = read(path, spec(reader="tsv"))
+    (example,) = read(path, spec(), reader="tsv")  # --reader tsv: a .txt file read as TSV
     assert example.text == "a,b"
 
 

@@ -20,17 +20,18 @@ CASES = [
     ("empty.jsonl", marc, None, ": file is empty (no JSON lines) (check the path and the file's format)"),
     ("blank_lines.jsonl", marc, None, ": file is empty (no JSON lines) (check the path and the file's format)"),
     ("invalid_json.jsonl", marc, None,
-     ":2: invalid JSON (Expecting ',' delimiter at column 39) (a whole-file JSON document needs another reader "
-     "(SQuAD: --reader squad))"),
+     ":2: invalid JSON (Expecting ',' delimiter at column 39) (write one JSON object a line)"),
     ("json_array.json", marc, None,
      ":1: invalid JSON (Expecting value at column 2) (this looks like one JSON document, not JSON Lines; "
-     "a whole-file JSON document needs another reader (SQuAD: --reader squad))"),
+     "SQuAD JSON: --reader squad)"),
     ("not_object.jsonl", marc, None, ":2: expected a JSON object, got list (write one {...} object a line)"),
     ("missing_column.jsonl", marc, None,
      ":2: no column 'sentence' (the text column); columns in this row: text, label "
      "(set --text-column or the task spec's columns.text)"),
-    ("not_utf8.jsonl", marc, None, ":2: not valid UTF-8 (byte 0x88 at column 15) (save the file as UTF-8)"),
-    ("not_utf8.json", lambda: load_spec("jsquad"), None, ":8: not valid UTF-8 (save the file as UTF-8)"),
+    ("not_utf8.jsonl", marc, None, ":2: not valid UTF-8 (byte 0x88 at column 15); it looks like Shift_JIS/CP932 "
+     "(as Excel saves Japanese CSV) (read it with --encoding cp932, or save it as UTF-8)"),
+    ("not_utf8.json", lambda: load_spec("jsquad"), None, ":8: not valid UTF-8 (byte 0xa5 at column 18); it looks like "
+     "EUC-JP (read it with --encoding euc_jp, or save it as UTF-8)"),
     ("ragged.csv", lambda: load_spec("classification"), "csv",
      ":3: 3 fields but the header has 2 (quote fields that contain the delimiter)"),
     ("empty_header_only.csv", lambda: load_spec("classification"), "csv",

@@ -119,8 +119,13 @@ def test_several_runs_compare_and_give_the_jglue_table(trained, tmp_path):
     assert page.headings[:3] == ["jbert report: 3 runs", "JGLUE", "Runs compared"]
     jglue = {row[0]: row[1:] for row in page.table("model")}
     assert jglue["model"] == ["JSTS (pearson/spearman)", "JNLI (accuracy)"]
-    assert jglue["jbert (these runs)"] == [f"0.500/{final(better)['spearman']:.3f}", f"{final(folder / 'jnli')['accuracy']:.3f}"]
-    assert jglue["Tohoku BERT base (JGLUE paper, dev)"] == ["0.909/0.868", "0.906"]
+    rows = {name: len((folder / name / "valid_predictions.jsonl").read_text(encoding="utf-8").splitlines())
+            for name in ("jsts", "jnli")}
+    assert jglue["jbert (these runs)"] == [f"0.500/{final(better)['spearman']:.3f} ({rows['jsts']})†",
+                                           f"{final(folder / 'jnli')['accuracy']:.3f} ({rows['jnli']})†"]
+    assert jglue["Tohoku BERT base (JGLUE paper, dev)"] == ["0.909/0.868 (1457)", "0.906 (2434)"]
+    assert (f"† not the full official validation split (JSTS on {rows['jsts']} of 1457 rows; JNLI on {rows['jnli']} "
+            "of 2434 rows)") in page.text
     assert "several runs of jsts" in page.text
     assert [r[0] for r in page.table("run")[1:]] == ["jnli", "jsts", "jsts-2"]
     assert page.urls == ["#run-0", "#run-1", "#run-2"]
@@ -136,7 +141,8 @@ def test_eval_jglue_output_json(trained, jglue_dir, tmp_path):  # noqa: F811
     assert result.exit_code == 0, result.output
     scores = json.loads(results.read_text(encoding="utf-8"))["jbert"]["jsts"]["metrics"]
     rows = {row[0]: row[1:] for row in parse(out).table("model")}
-    assert rows["jbert (these runs)"] == [f"{scores['pearson']:.3f}/{scores['spearman']:.3f}"]
+    examples = json.loads(results.read_text(encoding="utf-8"))["jbert"]["jsts"]["examples"]
+    assert rows["jbert (these runs)"] == [f"{scores['pearson']:.3f}/{scores['spearman']:.3f} ({examples})†"]
 
 
 def test_a_sweep_shows_its_selection(trained, tmp_path):

@@ -170,3 +170,19 @@ def test_tables():
     assert markdown_table(["a", "b"], [[None, "x|y"]]) == "| a | b |\n| --- | --- |\n| - | x\\|y |"
     cm = {"labels": ["a", "b"], "matrix": [[2, 0], [1, 3]]}
     assert confusion_table(cm).splitlines()[2:] == ["| a | 2 | 0 |", "| b | 1 | 3 |"]
+
+
+def test_entities_of_pretokenized_input_name_their_first_and_last_token():
+    # "新型Xbox 360を買う" from the tokens 新型 | Xbox | 360 | を | 買う
+    spans = ((0, 2), (2, 6), (7, 10), (10, 11), (11, 13))
+    ex = Example(id="1", line=1, text="新型Xbox 360を買う", fields={"text": "新型Xbox 360を買う"}, token_spans=spans)
+    pred = Prediction(id="1", line=1, entities=(Entity(2, 10, "PRD", "Xbox 360"), Entity(11, 13, "ACT", "買う")))
+    row = prediction_row(ex, pred)
+    assert row["text"][2:10] == "Xbox 360"
+    assert [(e["first_token"], e["last_token"]) for e in row["entities"]] == [(1, 2), (4, 4)]
+
+
+def test_entities_of_raw_text_input_have_no_token_indices():
+    ex = Example(id="1", line=1, text="山田さん", fields={"text": "山田さん"})
+    row = prediction_row(ex, Prediction(id="1", line=1, entities=(Entity(0, 2, "PER", "山田"),)))
+    assert "first_token" not in row["entities"][0]

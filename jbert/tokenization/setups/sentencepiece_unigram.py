@@ -14,6 +14,7 @@ would become a token of its own whose offsets cover the first character.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -36,6 +37,8 @@ from jbert.tokenization.setups import (
 # Longer lines are dropped by sentencepiece (default 4192 bytes, shorter than many paragraphs).
 MAX_SENTENCE_BYTES = 1 << 16
 _TOO_SMALL = re.compile(r"smaller than required_chars\. (\d+) vs (\d+)")
+
+logger = logging.getLogger(__name__)
 
 
 def write_training_text(
@@ -154,4 +157,7 @@ class SentencePieceUnigram(TokenizerSetup):
             model = train_sentencepiece(text_file, vocab_size, character_coverage, num_threads)
         tokenizer = build_fast_tokenizer(model, lowercase)
         save_unigram(output_dir, tokenizer, lowercase)
+        if tokenizer.get_vocab_size() < vocab_size:  # hard_vocab_limit=False: a small corpus gives fewer pieces
+            logger.warning("stopped at %d of the %d tokens asked for: the corpus (%d lines) has no more pieces "
+                           "to give (add text or lower --vocab-size)", tokenizer.get_vocab_size(), vocab_size, lines)
         return TrainResult(output_dir, self.name, tokenizer.get_vocab_size(), {"lines": lines})
