@@ -34,6 +34,15 @@ def predict(cfg: Any) -> Any:
     return run_predict(cfg)
 
 
+def embed(cfg: Any) -> Any:
+    """Embed every row of input files with an embedding model (a ``jbert.inference.embed.EmbedConfig``),
+    streaming one vector per row to .npy / .parquet / .jsonl; returns an ``EmbedSummary`` (rows in/out/in
+    error). For vectors in memory: ``jbert.inference.embedding.encode_texts``."""
+    from jbert.inference.embed import run_embed
+
+    return run_embed(cfg)
+
+
 def pretrain(cfg: Any) -> Any:
     """Masked-LM pre-training (from ``jbert model init``) or continued pre-training of ``cfg.model`` on
     ``cfg.corpus`` (a ``jbert.pretraining.PretrainConfig``); writes a plain model directory and returns

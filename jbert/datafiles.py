@@ -18,7 +18,7 @@ from jbert.tasks import TaskSpec, jglue_file, load_spec
 
 def resolve_spec(cfg: JbertConfig) -> TaskSpec:
     """The task spec with the config's column and reader overrides applied."""
-    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns)
+    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns).with_options(**cfg.task.options)
     return replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
 
 

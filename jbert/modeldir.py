@@ -25,6 +25,7 @@ from jbert import __version__
 from jbert.config import JbertConfig
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.heads import EncodeOptions, Head, get_head
+from jbert.heads.st_format import is_st_dir, read_st
 from jbert.model_inputs import align_tokenizer, read_model_inputs, set_positions
 from jbert.modeling import quiet_weight_saving
 from jbert.tasks import TaskSpec
@@ -116,6 +117,8 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
     if not path.is_dir():
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
+    if not config_file.is_file() and is_st_dir(path):
+        return _sentence_transformers_config(path)
     if not config_file.is_file():
         if (path / "checkpoints").is_dir():
             raise ConfigError(
@@ -137,6 +140,17 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
     return config, spec, labels, extra["tokenizer"]
 
 
+def _sentence_transformers_config(path: Path) -> tuple[JbertConfig, TaskSpec, None, None]:
+    """A sentence-transformers directory jbert did not write runs as an embedding model: its own
+    max_seq_length (else the longest the model takes); pooling and prompts are read by the head."""
+    from jbert.tasks import load_spec
+
+    config = JbertConfig()
+    config.model.name_or_path = str(path)
+    config.encoding.max_length = read_st(path).max_seq_length or read_model_inputs(str(path)).max_length or 512
+    return config, load_spec("embedding"), None, None
+
+
 def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     """Everything to run a fine-tuned model: spec, head, tokenizer, model (eval mode, on ``device``)."""
     from jbert.inference.core import resolve_device, runs_on_numpy
@@ -144,6 +158,7 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     path = Path(path)
     config, spec, labels, fingerprint = read_finetuned_config(path)
     head = get_head(spec.head)(spec, labels)
+    head.attach(str(path))
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     model = _load_model(path, head)

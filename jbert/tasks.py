@@ -33,6 +33,7 @@ class TaskSpec:
     description: str = ""
     recipe: str | None = None  # bundled recipe name under configs/, e.g. "jglue/jsts"
     jglue: dict[str, str] | None = None  # split -> path relative to a JGLUE datasets dir
+    options: dict[str, Any] = field(default_factory=dict)  # the head's own settings (the head checks them)
 
     def column(self, role: str, default: Any = None) -> Any:
         return self.columns.get(role, default)
@@ -42,6 +43,10 @@ class TaskSpec:
         cols = dict(self.columns)
         cols.update({k: v for k, v in overrides.items() if v is not None})
         return replace(self, columns=cols)
+
+    def with_options(self, **overrides: Any) -> TaskSpec:
+        """``--set task.options.KEY=VALUE`` over the spec's head options."""
+        return replace(self, options={**self.options, **overrides}) if overrides else self
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -68,6 +73,7 @@ class TaskSpec:
                 "metrics": tuple(data["metrics"]),
                 "labels": tuple(str(x) for x in labels) if labels is not None else None,
                 "columns": dict(data.get("columns") or {}),
+                "options": dict(data.get("options") or {}),
             }
         )
 

@@ -2,6 +2,7 @@
 
 from jbert.cli import (  # noqa: E402,F401  (registration)
     data,
+    embed,
     evaluate,
     export,
     finetune,
