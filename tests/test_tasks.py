@@ -12,9 +12,10 @@ from jbert.tasks import bundled_specs, load_spec
 DATA = Path(__file__).parent / "data"
 SHARED_JGLUE = Path("/work/shared/jglue")
 JGLUE = ["jcola", "jcommonsenseqa", "jnli", "jsquad", "jsts", "marc_ja"]
-GENERIC = ["classification", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa"]
+GENERIC = ["classification", "embedding", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa"]
 SLICES = {  # spec -> a file in its format
     "jsts": DATA / "jglue" / "jsts-valid.jsonl",
+    "embedding": DATA / "jglue" / "jsts-valid.jsonl",
     "jnli": DATA / "jglue" / "jnli-valid.jsonl",
     "jcommonsenseqa": DATA / "jglue" / "jcommonsenseqa-valid.jsonl",
     "jsquad": DATA / "jglue" / "jsquad-valid.json",

@@ -9,6 +9,8 @@ first; the gold values, where the rows have them, only scale the regression tole
   pair-regression                max / mean |delta|; agreement: share of rows with |delta| <= tolerance,
                                  by default 1% of the score range (the gold scores' when the rows have
                                  them, JSTS: 0-5 -> 0.05; else the original predictions')
+  embedding                      per-row cosine of the export's vectors to the original's (a pair row:
+                                 its lower text); agreement: the mean, with the lowest row recorded
 """
 
 from __future__ import annotations
@@ -63,8 +65,27 @@ def score_agreement(original: Sequence[Any], exported: Sequence[Any], tolerance:
             "mean_abs_diff": sum(deltas) / len(deltas) if deltas else 0.0}
 
 
+@AGREEMENT.register("embedding")
+def vector_agreement(original: Sequence[Any], exported: Sequence[Any], tolerance: float | None = None,
+                     gold: Sequence[Any] | None = None) -> Figures:
+    """Cosine of each row's exported vector(s) to the original's; a row of several texts counts its lowest."""
+    import numpy as np
+
+    cosines = []
+    for a, b in zip(original, exported, strict=True):
+        a, b = np.atleast_2d(np.asarray(a, dtype=np.float64)), np.atleast_2d(np.asarray(b, dtype=np.float64))
+        norms = np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+        cosines.append(float(((a * b).sum(axis=1) / norms).min()))
+    mean = sum(cosines) / len(cosines) if cosines else 1.0
+    return {"measure": "vector agreement", "agreement": mean, "rows": len(cosines),
+            "mean_cosine": mean, "min_cosine": min(cosines, default=1.0)}
+
+
 def describe(figures: Figures) -> str:
     """One line: ``label agreement 99.6% (1451/1457 rows)``, plus |delta| for scores."""
+    if "mean_cosine" in figures:
+        return (f"{figures['measure']}: mean cosine {figures['mean_cosine']:.5f} to the original vectors "
+                f"(lowest row {figures['min_cosine']:.5f}, {figures['rows']} rows)")
     text = f"{figures['measure']} {100 * figures['agreement']:.2f}%"
     if "agreeing" in figures:
         text += f" ({figures['agreeing']}/{figures['rows']} rows"
