@@ -26,6 +26,7 @@ MODELS: dict[str, tuple[str, list[str] | None, Path]] = {
     "choice": ("jcommonsenseqa", None, JGLUE / "jcommonsenseqa-valid.jsonl"),
     "span": ("jsquad", None, JGLUE / "jsquad-valid.json"),
     "token": ("ner", ["LOC", "ORG", "PER"], DATA / "ner" / "valid.jsonl"),
+    "embedding": ("embedding", None, JGLUE / "jsts-valid.jsonl"),
 }
 
 
