@@ -69,9 +69,20 @@ def read_st(path: str | Path) -> StSettings:
     settings = _pooling(path / kinds[1][1])
     settings.normalize = names[-1] == "normalize"
     settings.prompts = _prompts(path)
-    sbert = _read_json(path / SBERT_CONFIG_FILE) if (path / SBERT_CONFIG_FILE).is_file() else {}
-    settings.max_seq_length = sbert.get("max_seq_length") if isinstance(sbert, dict) else None
+    settings.max_seq_length = _max_seq_length(path)
     return settings
+
+
+def _max_seq_length(path: Path) -> int | None:
+    """sentence_bert_config.json's ``max_seq_length``; sentence-transformers 6 keeps it as the tokenizer's
+    ``model_max_length`` instead (transformers writes a huge number there for "no limit"); None: the
+    model's own limit."""
+    for file, key in ((SBERT_CONFIG_FILE, "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
+        config = _read_json(path / file) if (path / file).is_file() else {}
+        value = config.get(key) if isinstance(config, dict) else None
+        if isinstance(value, int) and 0 < value < 1_000_000:
+            return value
+    return None
 
 
 def write_st(path: str | Path, settings: StSettings, dimension: int) -> None:
