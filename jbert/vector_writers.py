@@ -172,6 +172,6 @@ def open_vectors(path: str | None, dimension: int, fmt: str | None = None) -> It
 def npy_header(rows: int, dimension: int) -> bytes:
     """A ``.npy`` (version 1.0) header for a float32 ``[rows, dimension]`` array, always ``_NPY_HEADER``
     bytes long (the format allows padding the header dict with spaces), so it can be rewritten in place."""
-    text = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, dimension)
+    text = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dimension}), }}"
     body = text.ljust(_NPY_HEADER - 10 - 1) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body.encode("latin1")

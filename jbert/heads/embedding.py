@@ -31,7 +31,7 @@ from jbert.heads import HEADS
 from jbert.heads import embedding_rows as rows
 from jbert.heads._util import check_rows, data_error, first_output, tokenize, truncated_rows
 from jbert.heads.base import EncodeOptions, Feature, Head
-from jbert.heads.embedding_losses import LOSSES, SCALE
+from jbert.heads.embedding_rows import LOSSES, SCALE
 from jbert.heads.st_format import POOLINGS, StSettings, is_st_dir, read_st
 from jbert.tasks import TaskSpec
 
@@ -162,7 +162,9 @@ class EmbeddingHead(Head):
         encoder = AutoModel.from_pretrained(name_or_path, **kwargs)
         loss = None
         if self.loss_name is not None:
-            loss = LOSSES.get(self.loss_name).build(self.scale, int(encoder.config.hidden_size), len(self.labels or []))
+            from jbert.heads.embedding_losses import build_loss
+
+            loss = build_loss(self.loss_name, self.scale, int(encoder.config.hidden_size), len(self.labels or []))
         return EmbeddingModel(encoder, self.settings, loss)  # shares settings: max_seq_length is set by encode
 
     def decode(self, outputs: Any, features: Sequence[Feature], examples: Sequence[Example],

@@ -16,35 +16,19 @@ order) and the labels, and returns a scalar:
 
 Hand-written instead of calling sentence-transformers' classes: those take a SentenceTransformer and
 run it themselves, while here the trainer owns the forward pass and training needs no
-sentence-transformers install.
+sentence-transformers install. Which rows each loss needs is in ``jbert.heads.embedding_rows.LOSSES``
+(no torch there: the head decides the loss before any model exists).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from jbert.registry import Registry
-
-SCALE = 20.0  # sentence-transformers' default for MNRL and CoSENT (a temperature of 0.05)
-
-
-@dataclass(frozen=True)
-class LossKind:
-    """``build(scale, dimension, num_labels) -> nn.Module``; ``targets``: what the rows' labels must be
-    (None: no labels; "score": numbers; "class": class names); ``texts``: "rows" (the row's own
-    columns) or "twice" (the first text twice, for SimCSE)."""
-
-    build: Callable[[float, int, int], nn.Module]
-    targets: str | None
-    texts: str = "rows"
-
-
-LOSSES: Registry[LossKind] = Registry("embedding loss")
+from jbert.heads.embedding_rows import SCALE
 
 
 def _cos_matrix(a: Tensor, b: Tensor) -> Tensor:
@@ -101,8 +85,16 @@ class SoftmaxLoss(nn.Module):
         return F.cross_entropy(self.classifier(features), labels.view(-1).long())
 
 
-LOSSES.register("mnrl")(LossKind(lambda scale, dim, n: MultipleNegativesRankingLoss(scale), None))
-LOSSES.register("simcse")(LossKind(lambda scale, dim, n: MultipleNegativesRankingLoss(scale), None, "twice"))
-LOSSES.register("cosent")(LossKind(lambda scale, dim, n: CoSENTLoss(scale), "score"))
-LOSSES.register("cosine")(LossKind(lambda scale, dim, n: CosineSimilarityLoss(), "score"))
-LOSSES.register("softmax")(LossKind(lambda scale, dim, n: SoftmaxLoss(dim, n), "class"))
+# name (as registered in jbert.heads.embedding_rows.LOSSES) -> (scale, dimension, num_labels) -> module
+_MODULES: dict[str, Callable[[float, int, int], nn.Module]] = {
+    "mnrl": lambda scale, dim, n: MultipleNegativesRankingLoss(scale),
+    "simcse": lambda scale, dim, n: MultipleNegativesRankingLoss(scale),
+    "cosent": lambda scale, dim, n: CoSENTLoss(scale),
+    "cosine": lambda scale, dim, n: CosineSimilarityLoss(),
+    "softmax": lambda scale, dim, n: SoftmaxLoss(dim, n),
+}
+
+
+def build_loss(name: str, scale: float, dimension: int, num_labels: int) -> nn.Module:
+    """The loss module registered as ``name``."""
+    return _MODULES[name](scale, dimension, num_labels)

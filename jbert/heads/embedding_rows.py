@@ -1,4 +1,5 @@
-"""What an embedding file's rows hold, decided once per file: the layout that picks the training loss.
+"""What an embedding file's rows hold, decided once per file: the layout that picks the training loss,
+and what each loss needs of the rows.
 
   pairs    anchor, positive [, negatives]   (no label)
   scored   sentence1, sentence2, score      (a ``score`` column, or numbers that are not all whole)
@@ -14,13 +15,34 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from jbert.data import Example
 from jbert.errors import DataFormatError
 from jbert.heads._util import data_error
+from jbert.registry import Registry
 
 LAYOUTS = ("pairs", "scored", "classes", "single")
+SCALE = 20.0  # sentence-transformers' default for MNRL and CoSENT (a temperature of 0.05)
+
+
+@dataclass(frozen=True)
+class LossKind:
+    """What a loss needs of the rows: ``targets`` None (no labels), "score" (numbers) or "class" (class
+    names); ``texts`` "rows" (the row's own columns) or "twice" (the first text twice, for SimCSE).
+    The modules are built by ``jbert.heads.embedding_losses.build_loss``."""
+
+    targets: str | None
+    texts: str = "rows"
+
+
+LOSSES: Registry[LossKind] = Registry("embedding loss")
+LOSSES.register("mnrl")(LossKind(None))
+LOSSES.register("simcse")(LossKind(None, "twice"))
+LOSSES.register("cosent")(LossKind("score"))
+LOSSES.register("cosine")(LossKind("score"))
+LOSSES.register("softmax")(LossKind("class"))
 _NEGATIVE = re.compile(r"negative(_?\d+)?$")  # negative, negative_1, negative2 ... (sentence-transformers' names)
 
 

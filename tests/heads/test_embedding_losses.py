@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from jbert.heads.embedding_losses import LOSSES
+from jbert.heads.embedding_losses import build_loss
+from jbert.heads.embedding_rows import LOSSES
 
 st_losses = pytest.importorskip("sentence_transformers.sentence_transformer.losses")
 
@@ -20,7 +21,7 @@ def embeddings() -> torch.Tensor:
 
 def _ours(name: str, embeddings: torch.Tensor, labels: torch.Tensor | None, scale: float = 20.0,
           num_labels: int = 3) -> torch.Tensor:
-    return LOSSES.get(name).build(scale, DIM, num_labels)(embeddings, labels)
+    return build_loss(name, scale, DIM, num_labels)(embeddings, labels)
 
 
 @pytest.mark.parametrize("texts", [2, 3])
@@ -67,7 +68,7 @@ def test_softmax_equals_sentence_transformers(embeddings):
     labels = torch.tensor([0, 1, 2, 0, 1, 2, 2, 0])
     pairs = embeddings[:, :2]
     reference = st_losses.SoftmaxLoss(_Precomputed(), embedding_dimension=DIM, num_labels=3)
-    ours = LOSSES.get("softmax").build(20.0, DIM, 3)
+    ours = build_loss("softmax", 20.0, DIM, 3)
     ours.classifier.load_state_dict(reference.classifier.state_dict())
     expected = reference([{"embedding": pairs[:, 0]}, {"embedding": pairs[:, 1]}], labels)
     assert ours(pairs, labels).item() == pytest.approx(expected.item(), abs=1e-5)
@@ -78,3 +79,9 @@ def test_losses_have_gradients(embeddings):
         x = embeddings[:, :2].clone().requires_grad_(True)
         _ours(name, x, labels).backward()
         assert x.grad is not None and x.grad.abs().sum() > 0, name
+
+
+def test_every_registered_loss_has_a_module():
+    from jbert.heads.embedding_losses import _MODULES
+
+    assert set(LOSSES.names()) == set(_MODULES)
