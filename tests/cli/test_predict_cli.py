@@ -45,6 +45,7 @@ def test_every_head_to_stdout(finetuned, head):
         "choice": "probabilities",
         "span": "answer",
         "token": "entities",
+        "embedding": "vector",
     }[head]
     assert all(key in r for r in rows)
 
