@@ -72,6 +72,9 @@ def jbert_encode_child(spec: dict[str, Any]) -> dict[str, Any]:
 
         from jbert import api
         from jbert.inference.embed import EmbedConfig
+        from jbert.runtime import tune_allocator
+
+        tune_allocator()  # as `jbert embed` (the CLI's main) does before anything else
     with stages("run"):
         summary = api.embed(EmbedConfig(model=spec["model_dir"], inputs=[spec["input"]], output=spec["output"],
                                         batch_size=spec["batch_size"], device=spec["device"], precision="fp32"))
