@@ -62,7 +62,7 @@ class DistinctBatchSampler(torch.utils.data.BatchSampler):
     EXTRA_PASSES = 2
 
     def __init__(self, keys: list, batch_size: int, seed: int, drop_last: bool = False):
-        super().__init__(range(len(keys)), batch_size, drop_last)
+        super().__init__(_Rows(self, len(keys)), batch_size, drop_last)
         self.keys, self.seed, self.epoch = keys, seed, 0
         self.generator = torch.Generator()
 
@@ -116,3 +116,20 @@ class DistinctBatchSampler(torch.utils.data.BatchSampler):
                 position = after
             if not full and not self.drop_last:
                 yield batch
+
+
+class _Rows:
+    """The row indices a batch sampler's ``sampler`` stands for, and the ``set_epoch`` accelerate calls on
+    it when it wraps the batch sampler for several processes (its BatchSamplerShard has none of its own)."""
+
+    def __init__(self, owner: DistinctBatchSampler, size: int):
+        self.owner, self.size = owner, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(range(self.size))
+
+    def set_epoch(self, epoch: int) -> None:
+        self.owner.set_epoch(epoch)

@@ -56,3 +56,5 @@ def test_epochs_reshuffle_and_replay():
     first = list(a)
     a.set_epoch(1)
     assert list(a) != first and list(b) == first
+    b.sampler.set_epoch(1)  # where accelerate's loader reaches it when several processes share the batches
+    assert list(b) == list(a)
