@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 STAMP := .setup.stamp
 DEMO_DIR ?= demo-output
 
-.PHONY: setup demo test test-fast test-floor bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer lint clean
+.PHONY: setup demo test test-fast test-floor bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer bench-embed lint clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,9 @@ bench-pretrain: setup
 
 bench-transfer: setup
 	$(PYTHON) benchmarks/bench_transfer.py
+
+bench-embed: setup  # jbert embed / finetune embedding vs sentence-transformers
+	$(PYTHON) benchmarks/bench_embed.py
 
 bench-ceiling: setup
 	$(PYTHON) benchmarks/bench_ceiling.py

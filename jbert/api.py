@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jbert.export import ExportConfig, ExportResult
     from jbert.finetuning.sweep import SweepConfig
     from jbert.inference import PredictConfig, PredictSummary
+    from jbert.inference.embed import EmbedConfig, EmbedSummary
     from jbert.pretraining import PretrainConfig
     from jbert.pretraining.fill_mask import Filler
     from jbert.report import ReportConfig
@@ -62,6 +63,15 @@ def predict(cfg: PredictConfig) -> PredictSummary:
     from jbert.inference import run_predict
 
     return run_predict(cfg)
+
+
+def embed(cfg: EmbedConfig) -> EmbedSummary:
+    """Embed every row of input files with an embedding model, streaming one vector per row to .npy /
+    .parquet / .jsonl; returns the counts (rows in/out/in error). For vectors in memory:
+    ``jbert.inference.embedding.encode_texts``."""
+    from jbert.inference.embed import run_embed
+
+    return run_embed(cfg)
 
 
 def pretrain(cfg: PretrainConfig) -> dict[str, float]:

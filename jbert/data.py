@@ -73,6 +73,7 @@ class Prediction:
     token (NER): entities (with start/end into the ORIGINAL text, text, label, score)
     span (QA): answer, start, end, score, n_best (list of dicts) when asked
     choice: label (int index), score, probabilities
+    embedding: vector (``[dim]`` for one text, ``[texts, dim]`` for a pair); score: the pair's cosine
     """
 
     id: str
@@ -85,6 +86,7 @@ class Prediction:
     start: int | None = None
     end: int | None = None
     n_best: tuple[Mapping[str, Any], ...] | None = None
+    vector: Any = field(default=None, compare=False, repr=False)  # a numpy array
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ MODELS: dict[str, tuple[str, list[str] | None, Path]] = {
     "span": ("jsquad", None, JGLUE / "jsquad-valid.json"),
     "token": ("ner", ["LOC", "ORG", "PER"], DATA / "ner" / "valid.jsonl"),
     "reranker": ("reranker", None, DATA / "reranker" / "valid.jsonl"),
+    "embedding": ("embedding", None, JGLUE / "jsts-valid.jsonl"),
 }
 
 

@@ -30,6 +30,7 @@ class TaskConfig(Section):
     name: str | None = None  # bundled spec name or a spec YAML path
     columns: dict[str, Any] = field(default_factory=dict)  # role -> column, overrides the spec's
     reader: str | None = None  # overrides the spec's reader (jsonl, csv, tsv, conll, squad, text)
+    options: dict[str, Any] = field(default_factory=dict)  # overrides the spec's head options
 
 
 @dataclass
@@ -96,6 +97,7 @@ class TrainingConfig(Section):
     progress_bar: bool = True
     eval_steps: int | None = None  # evaluate (and checkpoint) every N steps instead of every epoch
     report_to: str = "none"  # experiment trackers: none | tensorboard | wandb | mlflow (comma-separated)
+    loss: str | None = None  # the head's training loss; None: the head's own (embedding: by the rows' columns)
 
 
 @dataclass

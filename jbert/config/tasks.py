@@ -38,6 +38,7 @@ class TaskSpec:
     # format, ``reader`` serves the rest (JGLUE's .json); True: ``reader`` reads every file. Bundled
     # specs leave it False; a user's spec file that names its reader, and --reader, set it.
     reader_fixed: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # the head's own settings (the head checks them)
 
     def column(self, role: str, default: Any = None) -> Any:
         return self.columns.get(role, default)
@@ -47,6 +48,10 @@ class TaskSpec:
         cols = dict(self.columns)
         cols.update({k: v for k, v in overrides.items() if v is not None})
         return replace(self, columns=cols)
+
+    def with_options(self, **overrides: Any) -> TaskSpec:
+        """``--set task.options.KEY=VALUE`` over the spec's head options."""
+        return replace(self, options={**self.options, **overrides}) if overrides else self
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -73,6 +78,7 @@ class TaskSpec:
                 "metrics": tuple(data["metrics"]),
                 "labels": tuple(str(x) for x in labels) if labels is not None else None,
                 "columns": dict(data.get("columns") or {}),
+                "options": dict(data.get("options") or {}),
             }
         )
 

@@ -10,6 +10,8 @@ first; the gold values, where the rows have them, only scale the regression tole
                                  by default 1% of the score range (the gold scores' when the rows have
                                  them, JSTS: 0-5 -> 0.05; else the original predictions')
   reranker                       the same on its sigmoid scores (0..1): by default |delta| <= 0.01
+  embedding                      per-row cosine of the export's vectors to the original's (a pair row:
+                                 its lower text); agreement: the mean, with the lowest row recorded
 """
 
 from __future__ import annotations
@@ -71,8 +73,27 @@ def reranker_agreement(original: Sequence[Any], exported: Sequence[Any], toleran
     return score_agreement(original, exported, TOLERANCE_SHARE if tolerance is None else tolerance, None)
 
 
+@AGREEMENT.register("embedding")
+def vector_agreement(original: Sequence[Any], exported: Sequence[Any], tolerance: float | None = None,
+                     gold: Sequence[Any] | None = None) -> Figures:
+    """Cosine of each row's exported vector(s) to the original's; a row of several texts counts its lowest."""
+    import numpy as np
+
+    cosines = []
+    for a, b in zip(original, exported, strict=True):
+        a, b = np.atleast_2d(np.asarray(a, dtype=np.float64)), np.atleast_2d(np.asarray(b, dtype=np.float64))
+        norms = np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+        cosines.append(float(((a * b).sum(axis=1) / norms).min()))
+    mean = sum(cosines) / len(cosines) if cosines else 1.0
+    return {"measure": "vector agreement", "agreement": mean, "rows": len(cosines),
+            "mean_cosine": mean, "min_cosine": min(cosines, default=1.0)}
+
+
 def describe(figures: Figures) -> str:
     """One line: ``label agreement 99.6% (1451/1457 rows)``, plus |delta| for scores."""
+    if "mean_cosine" in figures:
+        return (f"{figures['measure']}: mean cosine {figures['mean_cosine']:.5f} to the original vectors "
+                f"(lowest row {figures['min_cosine']:.5f}, {figures['rows']} rows)")
     text = f"{figures['measure']} {100 * figures['agreement']:.2f}%"
     if "agreeing" in figures:
         text += f" ({figures['agreeing']}/{figures['rows']} rows"

@@ -18,7 +18,7 @@ from typing import Any
 
 from jbert import __version__
 from jbert.config.inference import RunSettings
-from jbert.errors import ConfigError, ExportRefusedError
+from jbert.errors import ConfigError, DataFormatError, ExportRefusedError
 from jbert.export.agreement import AGREEMENT, describe
 from jbert.export.formats import (
     EXPORT_FILE,
@@ -39,6 +39,7 @@ from jbert.writers.outputs import check_output_dir, output_lock, parent_folders,
 
 # the original's, not the export's
 _NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE, RUN_FILE)
+_NOT_COPIED_DIRS = ("checkpoints", "runs")
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _export(cfg: ExportConfig, fmt: Any, out: Path, ft: Any) -> ExportResult:
                   "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch()),
                   "model_inputs": model_inputs(ft.model.config).to_dict()}
         exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
-        figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, ft.head.reference_values(examples))
+        figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, _gold(ft.head, examples))
         record.update(agreement={**figures, "data": str(data)}, min_agreement=cfg.min_agreement,
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})
@@ -151,7 +152,16 @@ def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int) -> tuple
     started = time.perf_counter()
     pairs, _ = predictor.predict(examples)
     seconds = max(time.perf_counter() - started, 1e-9)
-    return ft.head.prediction_values([p for _, p in pairs]), seconds
+    return ft.head.agreement_values([p for _, p in pairs]), seconds
+
+
+def _gold(head: Any, examples: list[Any]) -> list[Any] | None:
+    """The rows' gold values, None when they have none (only a regression tolerance reads them; texts
+    without scores are fine rows to compare an embedding export on)."""
+    try:
+        return head.reference_values(examples)
+    except DataFormatError:
+        return None
 
 
 def _refuse_below(cfg: ExportConfig, figures: dict[str, Any]) -> None:
@@ -164,10 +174,13 @@ def _refuse_below(cfg: ExportConfig, figures: dict[str, Any]) -> None:
 
 
 def _copy_support_files(source: Path, target: Path) -> None:
-    """Config, tokenizer and jbert files: everything at the top level but weights and training records."""
+    """Config, tokenizer and jbert files: everything at the top level but weights and training records,
+    and the folders but checkpoints (a sentence-transformers model's 1_Pooling/ ...)."""
     for f in source.iterdir():
         if f.is_file() and f.name not in _NOT_COPIED and not is_weights(f):
             shutil.copyfile(f, target / f.name)  # new files: the umask's mode, not the source's
+        elif f.is_dir() and f.name not in _NOT_COPIED_DIRS and not f.name.startswith("."):
+            shutil.copytree(f, target / f.name, copy_function=shutil.copyfile)
 
 
 def _move_into_place(work: Path, out: Path) -> None:

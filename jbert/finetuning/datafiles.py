@@ -19,7 +19,7 @@ from jbert.readers.files import require_file
 
 def resolve_spec(cfg: JbertConfig) -> TaskSpec:
     """The task spec with the config's column and reader overrides applied."""
-    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns)
+    spec = load_spec(cfg.task.name).with_columns(**cfg.task.columns).with_options(**cfg.task.options)
     return replace(spec, reader=cfg.task.reader, reader_fixed=True) if cfg.task.reader else spec
 
 

@@ -43,6 +43,8 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
     train_ex = read_examples(train_path, spec, cfg.data.iob, cfg.data.encoding)
     valid_ex = read_examples(valid_path, spec, cfg.data.iob, cfg.data.encoding) if valid_path else []
     head = make_head(spec, train_ex)
+    head.attach(cfg.model.name_or_path)  # settings the --model directory holds (a sentence-transformers model's)
+    head.choose_loss(cfg.training.loss, train_ex)
     head.validate(train_ex, train=True)
     head.validate(valid_ex, train=True)  # gold labels are needed to score each epoch
     run, cfg = start_run(cfg, has_eval=bool(valid_ex), primary_metric=spec.primary_metric, marker=CONFIG_FILE)
@@ -59,6 +61,7 @@ def run_finetune(cfg: JbertConfig) -> dict[str, float]:
         metrics_fn=metrics_function(head, spec, valid_f, valid_ex, options),
         primary_metric=spec.primary_metric,
         args=run.args,
+        distinct_keys=head.distinct_keys(train_ex, train_f),
     )
 
     def save(out: Path) -> None:

@@ -21,7 +21,7 @@ def get_head(name: str) -> type[Head]:
 
 
 def _load_builtin_heads() -> None:
-    from jbert.heads import choice, classification, reranker, span, token  # noqa: F401
+    from jbert.heads import choice, classification, embedding, reranker, span, token  # noqa: F401
 
 
 __all__ = ["HEADS", "EncodeOptions", "EncodeStats", "Feature", "Head", "get_head"]

@@ -22,6 +22,7 @@ import numpy as np
 from jbert.config.encoding import EncodeOptions
 from jbert.config.tasks import TaskSpec
 from jbert.data import Example, Prediction
+from jbert.errors import ConfigError
 from jbert.heads.collate import MODEL_INPUTS, Feature, PaddingCollator  # noqa: F401 (Feature, MODEL_INPUTS: re-exported)
 
 
@@ -54,6 +55,17 @@ class Head(ABC):
 
     def validate(self, examples: Sequence[Example], train: bool = True) -> None:  # noqa: B027 (optional hook)
         """Raise DataFormatError(path, line, ...) for a label outside the set, etc."""
+
+    def choose_loss(self, loss: str | None, examples: Sequence[Example]) -> None:
+        """The training loss: ``training.loss``, or (None) the head's own choice for these training rows.
+        A head with one loss refuses any other."""
+        if loss is not None:
+            raise ConfigError(f"the {self.name} head trains with one loss; training.loss={loss!r} is for "
+                              "embedding models (leave it unset)")
+
+    def attach(self, model_path: str | None) -> None:  # noqa: B027 (optional hook)
+        """Settings the model directory holds besides the weights (a sentence-transformers directory's
+        pooling and prompts), read before encoding; called with the directory the head will run."""
 
     # --- pipeline ---------------------------------------------------------------------------
     @abstractmethod
@@ -91,3 +103,14 @@ class Head(ABC):
     @abstractmethod
     def reference_values(self, examples: Sequence[Example]) -> list[Any]:
         """The gold side, same shapes (QA: a list of gold answer texts per example)."""
+
+    def agreement_values(self, predictions: Sequence[Prediction]) -> list[Any]:
+        """What ``jbert export`` compares between the original and the export (``jbert.export.agreement``)."""
+        return self.prediction_values(predictions)
+
+    # --- training -----------------------------------------------------------------------------
+    def distinct_keys(self, examples: Sequence[Example], features: Sequence[Feature]) -> list[Any] | None:
+        """Per training feature, the values no other feature of its batch may share (in-batch negatives
+        must not be a row's own positive: sentence-transformers' NoDuplicatesBatchSampler); None: any
+        batch will do."""
+        return None

@@ -44,6 +44,7 @@ def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
     path = Path(path)
     config, spec, labels, fingerprint = read_finetuned_config(path)
     head = get_head(spec.head)(spec, labels)
+    head.attach(str(path))  # a head's files beside the weights (an embedding model's pooling, prompts)
     tokenizer = load_tokenizer(path)
     _check_fingerprint(path, fingerprint, tokenizer_fingerprint(path))
     model = _load_model(path, head)

@@ -30,6 +30,7 @@ HEAD_TASKS = {
     "span": ("question-answering", "AutoModelForQuestionAnswering"),
     "choice": ("multiple-choice", "AutoModelForMultipleChoice"),
     "reranker": ("text-ranking", "AutoModelForSequenceClassification"),  # a cross-encoder: one relevance logit
+    "embedding": ("sentence-similarity", "AutoModel"),  # a sentence-transformers directory (pooling, prompts)
     "mlm": ("fill-mask", "AutoModelForMaskedLM"),
 }
 NO_PIPELINE = ("multiple-choice",)
@@ -37,7 +38,8 @@ DESCRIPTIONS = {"classification": "text classification", "pair-classification": 
                 "pair-regression": "sentence-pair regression (a similarity score)",
                 "token": "named-entity recognition", "span": "extractive question answering",
                 "choice": "multiple-choice question answering",
-                "reranker": "reranking (a cross-encoder's query-document relevance)"}  # a task type the Hub has no pipeline tag for
+                "reranker": "reranking (a cross-encoder's query-document relevance)",
+                "embedding": "sentence embedding (a bi-encoder for similarity and retrieval)"}  # a task type the Hub has no pipeline tag for
 # jbert's metric names -> the Hub's metric ids (the `evaluate` names); others keep their own name
 METRIC_TYPES = {"pearson": "pearsonr", "spearman": "spearmanr", "mcc": "matthews_correlation",
                 "macro_f1": "f1", "mlm_loss": "loss"}
@@ -283,11 +285,15 @@ _INPUTS = {
     # one question against each choice, then a batch axis of one question: [1, choices, tokens]
     "choice": '["日本の首都は？"] * 2, ["東京", "大阪"], padding=True',
     "reranker": '"日本の首都は？", "日本の首都は東京である。"',
+    "embedding": '"猫がソファで寝ている。"',
 }
 
 
 def _usage(card: Card) -> str:
     path = card.path
+    if card.head == "embedding" and not card.weights:  # its own format: sentence-transformers reads the pooling
+        return (f'from sentence_transformers import SentenceTransformer\n\nmodel = SentenceTransformer("{path}")\n'
+                'print(model.encode(["猫がソファで寝ている。", "猫が眠っている。"]).shape)')
     if card.head == "mlm":
         return (f'from transformers import pipeline\n\nfill = pipeline("fill-mask", model="{path}")\n'
                 'print(fill("東北大学で[MASK]の研究をしています。"))')

@@ -27,6 +27,8 @@ from jbert.config.run import JbertConfig
 from jbert.config.tasks import TaskSpec
 from jbert.errors import ConfigError, TokenizerLoadError
 from jbert.models.initialise import quiet_weight_saving
+from jbert.models.inputs import read_model_inputs
+from jbert.models.st_format import is_st_dir, read_st
 from jbert.tokenization.fingerprint import compute_fingerprint
 from jbert.writers import atomic_output, write_metrics_json
 from jbert.writers.rundir import FINETUNE_MARKER, check_not_unfinished
@@ -98,6 +100,8 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
     if not path.is_dir():
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
+    if not config_file.is_file() and is_st_dir(path):
+        return _sentence_transformers_config(path)
     if not config_file.is_file():
         check_not_unfinished(path)  # the same message in every command
         raise ConfigError(f"{path} has no {CONFIG_FILE}: not a jbert fine-tuned model directory "
@@ -113,3 +117,14 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
     spec = TaskSpec.from_dict(extra["spec"], source=str(config_file))
     labels = list(extra["labels"]) if extra["labels"] is not None else None
     return config, spec, labels, extra["tokenizer"]
+
+
+def _sentence_transformers_config(path: Path) -> tuple[JbertConfig, TaskSpec, None, None]:
+    """A sentence-transformers directory jbert did not write runs as an embedding model: its own
+    max_seq_length (else the longest the model takes); pooling and prompts are read by the head."""
+    from jbert.config.tasks import load_spec
+
+    config = JbertConfig()
+    config.model.name_or_path = str(path)
+    config.encoding.max_length = read_st(path).max_seq_length or read_model_inputs(str(path)).max_length or 512
+    return config, load_spec("embedding"), None, None

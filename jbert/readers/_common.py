@@ -3,9 +3,11 @@
 Column roles (see ``jbert.config.tasks.ROLES``) come from ``spec.columns``; a role the spec does not
 name falls back to the column of the same name (``text`` -> ``"text"``). Optional roles
 (``text_pair``, ``choices``, ``entities``) are read only when the spec names them, or, for
-``entities``/``tokens``, when the row has them. Labels are kept as the file wrote them (a JSON
-number stays a number): each head turns them into its own type and validates them, because
-only the head knows whether ``"3.8"`` is a class name or a similarity score.
+``entities``/``tokens``, when the row has them. ``text``, ``text_pair`` and ``label`` may map to a
+list of alternative columns (the embedding task's layouts): the first one a row has is used. Labels
+are kept as the file wrote them (a JSON number stays a number): each head turns them into its own
+type and validates them, because only the head knows whether ``"3.8"`` is a class name or a
+similarity score.
 """
 
 from __future__ import annotations
@@ -205,6 +207,16 @@ def _id(row: Mapping[str, Any], spec: TaskSpec, line: int) -> str:
     return str(value) if value is not None and value != "" else str(line)
 
 
+def present_column(row: Mapping[str, Any], column: Any, optional: bool = False) -> Any:
+    """A role's column. A role mapped to a list of alternatives (the embedding task's
+    ``text: [anchor, sentence1, text]``) takes the first one this row has; when it has none, the
+    first (so the missing-column error names it) or, for an ``optional`` role, None."""
+    if not isinstance(column, (list, tuple)):
+        return column
+    found = next((c for c in column if c in row), None)
+    return found if found is not None or optional else " or ".join(map(str, column))
+
+
 def row_item(
     row: Mapping[str, Any], spec: TaskSpec, path: Path, line: int, context: ReadContext | None = None
 ) -> Example | RowError:
@@ -222,11 +234,12 @@ def row_to_example(
 ) -> Example:
     """Map one row (a JSON object or a CSV record) to an Example by the spec's columns."""
     tokens_col, tags_col = spec.column("tokens", "tokens"), spec.column("tags", "tags")
-    if spec.column("text", "text") not in row and tokens_col in row:  # pre-tokenized NER rows
+    text_col = present_column(row, spec.column("text", "text"))
+    if text_col not in row and tokens_col in row:  # pre-tokenized NER rows
         return tokens_row_to_example(row, tokens_col, tags_col, spec, path, line, context)
-    text = get_text(row, path, line, "text", spec.column("text", "text"))
-    pair_col = spec.column("text_pair")
-    label_col = spec.column("label", "label")
+    text = get_text(row, path, line, "text", text_col)
+    pair_col = present_column(row, spec.column("text_pair"), optional=True)
+    label_col = present_column(row, spec.column("label", "label"), optional=True)
     return Example(
         id=_id(row, spec, line),
         line=line,

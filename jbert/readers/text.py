@@ -24,10 +24,11 @@ def read_text_lines(path: Path, spec: TaskSpec, context: ReadContext) -> Iterato
 
 
 def _rows(path: Path, spec: TaskSpec, encoding: str) -> Iterator[Item]:
-    paired = spec.column("text_pair") is not None
+    pair_col = spec.column("text_pair")
+    optional = isinstance(pair_col, (list, tuple))  # alternatives (the embedding task): a pair when the line has a tab
     for line, raw in iter_lines(path, encoding=encoding):
         text, pair = raw, None
-        if paired:
+        if pair_col is not None and (not optional or "\t" in raw):
             text, tab, pair = raw.partition("\t")
             if not tab:
                 fix = "write text<TAB>text_pair"

@@ -15,7 +15,7 @@ import torch
 from transformers import Trainer
 
 from jbert.errors import ConfigError
-from jbert.training.sampling import EpochLengthGroupedSampler, EpochRandomSampler
+from jbert.training.sampling import DistinctBatchSampler, EpochLengthGroupedSampler, EpochRandomSampler
 
 
 @dataclass
@@ -27,13 +27,14 @@ class Outputs:
 
 class JbertTrainer(Trainer):
     def __init__(self, *args: Any, train_lengths: list[int] | None = None,
-                 eval_order: np.ndarray | None = None, **kwargs: Any):
+                 eval_order: np.ndarray | None = None, train_distinct: list | None = None, **kwargs: Any):
         metrics_fn = kwargs.pop("compute_metrics", None)
         # The eval dataset is length-sorted: un-sort outputs before metrics see them.
         kwargs["compute_metrics"] = (lambda p: metrics_fn(Outputs(self._unsort(p.predictions)))) \
             if metrics_fn else None
         super().__init__(*args, **kwargs)
         self.train_lengths = train_lengths
+        self.train_distinct = train_distinct  # per row, values no other row of its batch may share
         self.eval_order = eval_order
         self.last_outputs: Any = None
 
@@ -46,6 +47,19 @@ class JbertTrainer(Trainer):
         restored = np.empty_like(outputs)
         restored[self.eval_order] = outputs
         return restored
+
+    def get_train_dataloader(self) -> Any:
+        """Batches with no shared values when ``train_distinct`` is given (a batch sampler: batches may be
+        short, which a plain sampler cannot express); the Trainer's own loader otherwise."""
+        if self.train_distinct is None:
+            return super().get_train_dataloader()
+        from torch.utils.data import DataLoader
+
+        sampler = DistinctBatchSampler(self.train_distinct, self._train_batch_size, self.args.seed,
+                                       self.args.dataloader_drop_last)
+        return self.accelerator.prepare(DataLoader(
+            self.train_dataset, batch_sampler=sampler, collate_fn=self.data_collator,
+            num_workers=self.args.dataloader_num_workers, pin_memory=self.args.dataloader_pin_memory))
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         if self.train_lengths is None:

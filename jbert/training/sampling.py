@@ -47,3 +47,89 @@ def feature_length(feature: dict) -> int:
     if len(ids) and isinstance(ids[0], (list, tuple, np.ndarray)):
         return max(len(row) for row in ids)
     return len(ids)
+
+
+class DistinctBatchSampler(torch.utils.data.BatchSampler):
+    """Batches in which no two rows share a key (a text): sentence-transformers' NoDuplicatesBatchSampler,
+    so an in-batch negative is never a row's own positive. Same algorithm and same random draw
+    (``randperm`` from ``seed + epoch``), so the same seed gives the same batches: rows are taken in
+    shuffled order, a row that clashes with its batch waits for a later one, and a batch that cannot
+    be filled is yielded short. When one pass gives fewer than ``len()`` batches (many duplicates),
+    up to two more shuffled passes top it up, as sentence-transformers does.
+
+    ``keys``: per row, the set of values it must not share."""
+
+    EXTRA_PASSES = 2
+
+    def __init__(self, keys: list, batch_size: int, seed: int, drop_last: bool = False):
+        super().__init__(_Rows(self, len(keys)), batch_size, drop_last)
+        self.keys, self.seed, self.epoch = keys, seed, 0
+        self.generator = torch.Generator()
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        n = len(self.keys)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):  # type: ignore[override]
+        self.generator.manual_seed(self.seed + self.epoch)
+        if not self.keys:
+            return
+        expected, done = len(self), 0
+        for batch in self._one_pass():
+            yield batch
+            done += 1
+        for _ in range(self.EXTRA_PASSES if 0 < done < expected else 0):
+            for batch in self._one_pass():
+                yield batch
+                done += 1
+                if done >= expected:
+                    return
+
+    def _one_pass(self):
+        """One shuffle of every row; rows left out of a full batch stay first in line for the next."""
+        order = torch.randperm(len(self.keys), generator=self.generator, dtype=torch.int32).numpy()
+        following = np.arange(1, len(order) + 1, dtype=np.int64)  # a linked list over shuffled positions
+        following[-1] = -1
+        head = 0
+        while head != -1:
+            taken: set = set()
+            batch: list[int] = []
+            position, previous, full = head, -1, False
+            while position != -1:
+                after, index = int(following[position]), int(order[position])
+                if not self.keys[index].isdisjoint(taken):
+                    previous, position = position, after  # deferred, keeps its place
+                    continue
+                batch.append(index)
+                if previous == -1:
+                    head = after
+                else:
+                    following[previous] = after
+                if len(batch) == self.batch_size:
+                    full = True
+                    yield batch
+                    break
+                taken.update(self.keys[index])
+                position = after
+            if not full and not self.drop_last:
+                yield batch
+
+
+class _Rows:
+    """The row indices a batch sampler's ``sampler`` stands for, and the ``set_epoch`` accelerate calls on
+    it when it wraps the batch sampler for several processes (its BatchSamplerShard has none of its own)."""
+
+    def __init__(self, owner: DistinctBatchSampler, size: int):
+        self.owner, self.size = owner, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(range(self.size))
+
+    def set_epoch(self, epoch: int) -> None:
+        self.owner.set_epoch(epoch)

@@ -82,6 +82,7 @@ def fit(
     args: TrainingArguments | None = None,
     fixed_length: bool = False,
     preprocess_logits: Callable[[Any, Any], Any] | None = None,
+    distinct_keys: Sequence[Any] | None = None,
 ) -> FitResult:
     """Train ``model`` on ``train_features``; evaluate each epoch on ``valid_features`` and keep the
     best checkpoint by ``primary_metric`` (greater is better, except for a ``*loss`` metric).
@@ -94,6 +95,8 @@ def fit(
     blocks), so there is nothing to gain from length-grouped batches or a length-sorted evaluation.
     ``preprocess_logits(logits, labels)``: shrinks each eval batch's outputs before they are gathered
     (masked LM: ``[batch, seq, vocab]`` logits would not fit in memory; counts do).
+    ``distinct_keys``: per training feature, the values (texts) no other feature of its batch may share
+    (``jbert.training.sampling.DistinctBatchSampler``, instead of length-grouped batches).
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -117,8 +120,9 @@ def fit(
         callbacks=extra,
         preprocess_logits_for_metrics=preprocess_logits,
         train_lengths=[feature_length(f) for f in train_features]
-        if training.group_by_length and not fixed_length else None,
+        if training.group_by_length and not fixed_length and distinct_keys is None else None,
         eval_order=order,
+        train_distinct=list(distinct_keys) if distinct_keys is not None else None,
     )
     if not training.progress_bar:
         trainer.remove_callback(PrinterCallback)  # logs still reach train_log.jsonl

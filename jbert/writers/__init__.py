@@ -29,7 +29,7 @@ from jbert.writers.outputs import check_writable, output_lock, temp_file
 Row = dict[str, Any]
 FORMATS: Registry[type[RowWriter]] = Registry("output format")
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
-_PREDICTION_KEYS = ("label", "score", "probabilities", "entities", "answer", "start", "end", "n_best")
+_PREDICTION_KEYS = ("label", "score", "probabilities", "entities", "answer", "start", "end", "n_best", "vector")
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -46,6 +46,8 @@ def prediction_fields(prediction: Prediction) -> Row:
             value = dict(value)
         elif key == "n_best":
             value = [dict(x) for x in value]
+        elif key == "vector":
+            value = value.tolist()
         out[key] = value
     return out
 

@@ -46,6 +46,7 @@ def test_every_head_to_stdout(finetuned, head):
         "span": "answer",
         "token": "entities",
         "reranker": "score",
+        "embedding": "vector",
     }[head]
     assert all(key in r for r in rows)
 

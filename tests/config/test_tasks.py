@@ -12,9 +12,11 @@ from jbert.readers import READERS, _load_builtin_readers, read
 DATA = Path(__file__).parent.parent / "data"
 SHARED_JGLUE = Path("/work/shared/jglue")
 JGLUE = ["jcola", "jcommonsenseqa", "jnli", "jsquad", "jsts", "marc_ja"]
-GENERIC = ["classification", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa", "reranker"]
+GENERIC = ["classification", "embedding", "multiple_choice", "ner", "pair_classification", "pair_regression", "qa",
+           "reranker"]
 SLICES = {  # spec -> a file in its format
     "jsts": DATA / "jglue" / "jsts-valid.jsonl",
+    "embedding": DATA / "jglue" / "jsts-valid.jsonl",
     "jnli": DATA / "jglue" / "jnli-valid.jsonl",
     "jcommonsenseqa": DATA / "jglue" / "jcommonsenseqa-valid.jsonl",
     "jsquad": DATA / "jglue" / "jsquad-valid.json",

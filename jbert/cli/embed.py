@@ -1,0 +1,77 @@
+"""`jbert embed --model DIR INPUT... --output vectors.npy`: parse -> EmbedConfig -> ``api.embed``; summary on stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from jbert import api
+from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
+from jbert.inference.embed import EmbedConfig, EmbedSummary
+
+_HELP = """Embed texts with an embedding model (from `jbert finetune embedding`, or
+any sentence-transformers directory): one vector per input row, in input
+order; the same vectors as SentenceTransformer(MODEL).encode.
+
+\b
+Inputs (format from the extension, or --input-format):
+  .jsonl / .json    JSON Lines; the text is --text-column (default: the
+                    first of anchor, sentence1, text)
+  .csv / .tsv       with a header row, same columns
+  .txt              one text a line
+  -                 stdin (JSON Lines)
+
+\b
+Outputs (format from --output's extension, or --format):
+  .npy       float32 [rows, dim]; ids and lines in OUTPUT.ids.jsonl
+  .parquet   id, line, vector
+  .jsonl     {"id", "line", "vector"} a line (- for stdout)
+
+A model with query/document prefixes needs --as query or --as document
+(--as none: no prefix). Bad rows: --on-error fail (default) stops at the
+first one and leaves no output; --on-error skip writes each to the
+errors file and carries on. The summary on stderr counts rows in, rows
+out and rows in error.
+"""
+
+
+@app.command(help=_HELP)
+@cli_errors
+def embed(
+    inputs: list[str] = typer.Argument(..., help="Input files (- for stdin).", show_default=False),
+    model: Path = typer.Option(..., "--model", "-m", help="Embedding model directory."),
+    output: str = typer.Option("-", "--output", "-o", help="vectors.npy | .parquet | .jsonl (- for stdout)."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="npy | parquet | jsonl (default: by extension)."),
+    input_format: str | None = typer.Option(None, "--input-format", help="jsonl | csv | tsv | text (default: by extension)."),
+    text_column: str | None = typer.Option(None, "--text-column", help="Column holding the text."),
+    id_column: str | None = typer.Option(None, "--id-column", help="Column holding the row id (default: id, else the line)."),
+    as_: str | None = typer.Option(None, "--as", help="query | document | none: which of the model's prefixes the texts get."),
+    normalize: bool | None = typer.Option(None, "--normalize/--no-normalize", help="L2-normalise the vectors (default: as the model does)."),
+    batch_size: int = batch_size_option(),
+    device: str | None = device_option(),
+    precision: str = precision_option(),
+    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per text (default: the model's); cut rows are counted."),
+    on_error: str = typer.Option("fail", "--on-error", help="fail | skip (see above)."),
+    errors: str | None = typer.Option(None, "--errors", help="With --on-error skip: where bad rows go (JSON Lines)."),
+    chunk_size: int = typer.Option(10_000, "--chunk-size", help="Rows read, embedded and written at a time (memory use)."),
+    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+) -> None:
+    cfg = EmbedConfig(
+        model=str(model), inputs=list(inputs), output=output, format=fmt, input_format=input_format,
+        text_column=text_column, id_column=id_column, as_=as_, normalize=normalize, batch_size=batch_size,
+        device=device, precision=precision, max_length=max_length, on_error=on_error, errors=errors,
+        chunk_size=chunk_size, progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    _summary(api.embed(cfg))
+
+
+def _summary(s: EmbedSummary) -> None:
+    rate = s.rows_out / s.seconds if s.seconds > 0 else 0.0
+    line = f"rows in: {s.rows_in}, rows out: {s.rows_out}, rows in error: {s.rows_error}"
+    if s.rows_error and s.errors_path:
+        line += f" (see {s.errors_path})"
+    echo(f"{line}; {s.dimension}-dim vectors; {s.seconds:.1f}s, {rate:.1f} rows/s", err=True)
+    if s.truncated:
+        echo(f"{s.truncated} rows were cut to --max-length (raise it to keep the whole text)", err=True)
