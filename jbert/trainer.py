@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
+from transformers import (
+    EarlyStoppingCallback,
+    PrinterCallback,
+    ProgressCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 from jbert.config import TrainingConfig
@@ -30,7 +37,9 @@ from jbert.cpu_ops import use_fast_dropout
 from jbert.errors import ConfigError
 from jbert.hf_trainer import JbertTrainer
 from jbert.modeling import quiet_weight_saving
+from jbert.progress import show_progress
 from jbert.sampling import feature_length
+from jbert.trainbar import TrainingBar
 from jbert.training_args import CHECKPOINTS, training_arguments
 
 __all__ = ["CHECKPOINTS", "TRAIN_LOG", "FitResult", "MetricsFn", "fit", "gathered_state_dict", "training_arguments"]
@@ -120,8 +129,11 @@ def fit(
         if training.group_by_length and not fixed_length else None,
         eval_order=order,
     )
-    if not training.progress_bar:
-        trainer.remove_callback(PrinterCallback)  # logs still reach train_log.jsonl
+    # transformers' own callbacks write each log dict to stdout; jbert's bar goes to stderr, logs to train_log.jsonl
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    if show_progress(training.progress_bar):
+        trainer.add_callback(TrainingBar())
     with quiet_weight_saving():
         trainer.train(resume_from_checkpoint=_checkpoint_to_resume(args.output_dir, training.resume))
         metrics, history = _final_metrics(trainer, has_eval)

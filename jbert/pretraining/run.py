@@ -31,6 +31,7 @@ from jbert.pretraining.config import RECIPE, PretrainConfig
 from jbert.pretraining.masking import IndexedBlocks, MaskEpoch, MlmCollator, mask_fixed
 from jbert.pretraining.sparse_head import masked_row_counts, use_sparse_head
 from jbert.pretraining.words import word_source
+from jbert.progress import show_progress
 from jbert.rundir import PRETRAIN_MARKER
 from jbert.training import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
@@ -54,7 +55,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     cfg = replace(cfg, model=replace(cfg.model, position_ids=run.inputs.positions),
                   encoding=replace(cfg.encoding, max_length=clamp_max_length(cfg.encoding.max_length, run.inputs,
                                                                              "--max-length")))
-    with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
+    with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(show_progress(cfg.training.progress_bar)):
         train, valid, stats = build_blocks(cfg, run)
     model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)
     sparse = use_sparse_head(model)  # its eval outputs are already the held-out counts
@@ -80,7 +81,8 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
 
 @contextlib.contextmanager
 def _bars(shown: bool) -> Iterator[None]:
-    """``training.progress_bar=false`` hides the ``datasets`` bars of the corpus stages too."""
+    """Hidden bars (``training.progress_bar=false``, --quiet, stderr not a terminal) hide the ``datasets``
+    bars of the corpus stages too."""
     from datasets.utils import logging as ds_logging
 
     was_enabled = ds_logging.is_progress_bar_enabled()

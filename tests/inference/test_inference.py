@@ -191,7 +191,7 @@ def test_resolve_device():
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("a.jsonl", "jsonl"),
+        ("a.jsonl", "squad"),  # the SQuAD reader reads flat QA rows in .jsonl itself
         ("a.csv", "csv"),
         ("a.TSV", "tsv"),
         ("a.txt", "text"),
