@@ -19,25 +19,28 @@ from jbert import __version__
 from jbert.config.inference import RunSettings
 from jbert.errors import JbertError
 from jbert.training.runtime import tune_allocator
+from jbert.writers.progress import quiet_library_bars, stderr_is_tty
 
-VERBOSE_FLAGS = ("-v", "--verbose")
+# the global options, by each of their names: accepted before or after the subcommand
+GLOBAL_FLAGS = {"-v": "--verbose", "--verbose": "--verbose", "-q": "--quiet", "--quiet": "--quiet"}
 
 
 class _Root(TyperGroup):
-    """The root command group. ``-v``/``--verbose`` is a global option; people add it where a failure
-    showed up, after the subcommand (``jbert finetune ... -v``), so it is accepted anywhere before ``--``."""
+    """The root command group. ``-v``/``--verbose`` and ``-q``/``--quiet`` are global options; people add
+    them where a run showed up, after the subcommand (``jbert finetune ... -v``), so they are accepted
+    anywhere before ``--``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, verbose_first(args))
 
 
 def verbose_first(args: list[str]) -> list[str]:
-    """``args`` with every -v/--verbose before a ``--`` moved to the front, as the root option."""
+    """``args`` with every global flag before a ``--`` moved to the front, as the root option."""
     end = args.index("--") if "--" in args else len(args)
-    found = [a for a in args[:end] if a in VERBOSE_FLAGS]
+    found = sorted({GLOBAL_FLAGS[a] for a in args[:end] if a in GLOBAL_FLAGS}, reverse=True)  # --verbose first
     if not found:
         return list(args)
-    return ["--verbose", *(a for a in args[:end] if a not in VERBOSE_FLAGS), *args[end:]]
+    return [*found, *(a for a in args[:end] if a not in GLOBAL_FLAGS), *args[end:]]
 
 
 app = typer.Typer(
@@ -50,7 +53,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"verbose": False}
+_state = {"verbose": False, "quiet": False}
 
 
 def _version(value: bool) -> None:
@@ -62,11 +65,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show full tracebacks and debug logs."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (they are drawn on stderr, and only "
+                                                            "when it is a terminal)."),
     version: bool | None = typer.Option(  # noqa: UP007 - typer needs Optional
         None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    _state["verbose"] = verbose
+    _state["verbose"], _state["quiet"] = verbose, quiet
+    if quiet or not stderr_is_tty():
+        quiet_library_bars()  # transformers' and datasets' own bars (loading weights ...) too
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -81,6 +88,11 @@ def _root(
 
 def verbose() -> bool:
     return _state["verbose"]
+
+
+def progress_flag() -> bool | None:
+    """False under --quiet (no bar), else None: the command's default (a bar when stderr is a terminal)."""
+    return False if _state["quiet"] else None
 
 
 def echo(message: str = "", err: bool = False) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from jbert.cli._app import echo
+from jbert.cli._app import echo, progress_flag
 
 
 def default_texts(cfg: Any, per_task: bool) -> dict[str, str]:
@@ -75,6 +75,7 @@ def training_flags(*, epochs: float | None, max_steps: int | None, batch_size: i
         "training.precision": precision,
         "training.resume": resume or None,
         "training.report_to": report_to,
+        "training.progress_bar": progress_flag(),  # --quiet: no bar (None: the config's, on a terminal)
     }
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from jbert import api
-from jbert.cli._app import app, batch_size_option, cli_errors, echo
+from jbert.cli._app import app, batch_size_option, cli_errors, echo, progress_flag
 from jbert.export import ExportConfig
+from jbert.writers.progress import show_progress
 
 _HELP = """Export a fine-tuned model for fast CPU prediction: ONNX (fp32 or
 int8) or torch int8. The exported directory works with `jbert predict
@@ -46,7 +47,8 @@ def export(
     batch_size: int = batch_size_option(),
 ) -> None:
     cfg = ExportConfig(model=str(model), output=str(output), format=fmt, quantize=quantize, data=data,
-                       min_agreement=min_agreement, tolerance=tolerance, batch_size=batch_size)
+                       min_agreement=min_agreement, tolerance=tolerance, batch_size=batch_size,
+                       progress=show_progress(progress_flag()))
     result = api.export(cfg)
     speed = result.record["rows_per_second"]
     echo(f"exported {fmt} {quantize or 'fp32'} to {result.output}: {result.summary}; "

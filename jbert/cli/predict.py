@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from jbert import api
-from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
+from jbert.cli._app import (
+    app,
+    batch_size_option,
+    cli_errors,
+    device_option,
+    echo,
+    precision_option,
+    progress_flag,
+)
 from jbert.cli._data import encoding_option
 from jbert.config.inference import RunSettings
 from jbert.inference import PredictConfig, PredictSummary
+from jbert.writers.progress import show_progress
 
 _HELP = """Run a fine-tuned model over input files: one output row per input
 row, in input order.
@@ -102,7 +110,7 @@ def predict(
         on_error=on_error,
         errors=errors,
         chunk_size=chunk_size,
-        progress=sys.stderr.isatty() if progress is None else progress,
+        progress=progress if progress is not None else show_progress(progress_flag()),
         encoding=encoding or "utf-8",
     )
     _summary(api.predict(cfg))

@@ -12,6 +12,7 @@ import contextlib
 import io
 import logging
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,11 @@ def export_onnx(model: Any, batch: Mapping[str, Any], output_names: Sequence[str
     quiet = logging.getLogger("torch.onnx._internal.exporter._registration")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
+    debug = logger.isEnabledFor(logging.DEBUG)
     try:
-        with contextlib.redirect_stdout(sys.stderr if logger.isEnabledFor(logging.DEBUG) else io.StringIO()):
+        with contextlib.redirect_stdout(sys.stderr if debug else io.StringIO()), warnings.catch_warnings():
+            if not debug:  # torch's own deprecations inside its exporter (a LeafSpec FutureWarning): not the user's
+                warnings.simplefilter("ignore", FutureWarning)
             torch.onnx.export(wrapped, tuple(batch[k] for k in names), str(path), input_names=names,
                               output_names=list(output_names), dynamic_shapes=(shapes,), dynamo=True,
                               external_data=False, verbose=False)

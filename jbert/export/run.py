@@ -30,12 +30,14 @@ from jbert.export.formats import (
 )
 from jbert.export.recorder import Recorder
 from jbert.inference import Predictor
+from jbert.inference.core import chunked
 from jbert.inference.inputs import input_reader
 from jbert.models.card import export_card, saved_finetune_card, write_card
 from jbert.models.inputs import model_inputs
 from jbert.readers import read
 from jbert.training.run_record import RUN_FILE
 from jbert.writers.outputs import check_output_dir, output_lock, parent_folders, temp_dir
+from jbert.writers.progress import progress_bar
 
 # the original's, not the export's
 _NOT_COPIED = ("valid_predictions.jsonl", "train_log.jsonl", EXPORT_FILE, RUN_FILE)
@@ -52,6 +54,7 @@ class ExportConfig:
     min_agreement: float = 0.99
     tolerance: float | None = None  # regression: |delta| a row may differ by and still agree
     batch_size: int = RunSettings.batch_size  # measuring agreement: the original and the export, on the CPU
+    progress: bool = False  # a rows bar on stderr over both prediction passes
 
 
 @dataclass
@@ -81,27 +84,36 @@ def run_export(cfg: ExportConfig) -> ExportResult:
 def _export(cfg: ExportConfig, fmt: Any, out: Path, ft: Any) -> ExportResult:
     data, examples = _examples(cfg, ft)
     recorder = Recorder(ft.model)
-    original, original_s = _predict(ft, recorder, examples, cfg.batch_size)
+    kind = f"{cfg.format} {cfg.quantize or 'fp32'}"
+    bar = progress_bar(2 * len(examples), "export: original fp32", "rows", enabled=cfg.progress)
+    original, original_s = _predict(ft, recorder, examples, cfg.batch_size, bar)
     work = temp_dir(out)
     try:
         _copy_support_files(Path(cfg.model), work)
+        bar.set_description(f"export: writing {kind}")
         weights = fmt.write(Path(cfg.model), ft.model, recorder.batch(), recorder.output_names, work, cfg.quantize)
+        bar.set_description(f"export: {kind}")
         record = {"format": cfg.format, "quantize": cfg.quantize, "file": weights, "jbert_version": __version__,
                   "source": str(Path(cfg.model).resolve()), "inputs": list(recorder.batch()),
                   "model_inputs": model_inputs(ft.model.config).to_dict()}
-        exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size)
+        exported, export_s = _predict(ft, load_exported(work, ft.head, record), examples, cfg.batch_size, bar)
         figures = AGREEMENT.get(ft.head.name)(original, exported, cfg.tolerance, _gold(ft.head, examples))
         record.update(agreement={**figures, "data": str(data)}, min_agreement=cfg.min_agreement,
                       rows_per_second={"original_fp32": len(examples) / original_s,
                                        "export": len(examples) / export_s})
         _refuse_below(cfg, figures)
-        card = saved_finetune_card(cfg.model, ft.config, ft.spec)
-        write_card(work, export_card(card, record, describe(figures), out))
-        (work / EXPORT_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(work, out)
+        _write_and_move(cfg, ft, record, describe(figures), work, out)
     finally:
+        bar.close()
         shutil.rmtree(work, ignore_errors=True)
     return ExportResult(str(out), record)
+
+
+def _write_and_move(cfg: ExportConfig, ft: Any, record: dict[str, Any], agreement: str, work: Path, out: Path) -> None:
+    """The accepted export's card and record, then the directory into place (its record last)."""
+    write_card(work, export_card(saved_finetune_card(cfg.model, ft.config, ft.spec), record, agreement, out))
+    (work / EXPORT_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _move_into_place(work, out)
 
 
 def _check(cfg: ExportConfig) -> Any:
@@ -144,15 +156,20 @@ def _examples(cfg: ExportConfig, ft: Any) -> tuple[Path, list[Any]]:
     return path, examples
 
 
-def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int) -> tuple[list[Any], float]:
-    """The head's prediction values for every example (fp32, CPU) and the seconds it took."""
+def _predict(ft: Any, model: Any, examples: list[Any], batch_size: int, bar: Any) -> tuple[list[Any], float]:
+    """The head's prediction values for every example (fp32, CPU) and the seconds it took; predicted a
+    few batches at a time, so the bar moves."""
     options = replace(ft.options, train=False)
     predictor = Predictor(ft.head, ft.tokenizer, model, options, RunSettings(batch_size=batch_size, device="cpu",
                                                                          precision="fp32"))
     started = time.perf_counter()
-    pairs, _ = predictor.predict(examples)
+    predictions = []
+    for chunk in chunked(examples, batch_size * 8):
+        pairs, _ = predictor.predict(chunk)
+        predictions += [p for _, p in pairs]
+        bar.update(len(chunk))
     seconds = max(time.perf_counter() - started, 1e-9)
-    return ft.head.agreement_values([p for _, p in pairs]), seconds
+    return ft.head.agreement_values(predictions), seconds
 
 
 def _gold(head: Any, examples: list[Any]) -> list[Any] | None:

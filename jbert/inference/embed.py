@@ -68,7 +68,7 @@ def run_embed(cfg: EmbedConfig) -> EmbedSummary:
     with (
         open_vectors(cfg.output, summary.dimension, cfg.format) as out,
         _error_sink(summary.errors_path, skip) as err,
-        _progress(cfg) as bar,
+        _progress(cfg, readers) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
             for pairs, errors in predictor.stream(read_items(path, spec, reader, skip), cfg.chunk_size, skip):

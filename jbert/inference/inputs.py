@@ -15,7 +15,13 @@ from pathlib import Path
 from jbert.config.tasks import TaskSpec
 from jbert.readers import READERS, Item, ReadContext, _load_builtin_readers, raise_errors
 from jbert.readers import read_items as read_items_of
-from jbert.readers.files import DEFAULT_ENCODING, EXTENSIONS, reader_for  # noqa: F401 (EXTENSIONS: re-exported)
+from jbert.readers.files import (  # noqa: F401 (EXTENSIONS: re-exported)
+    DEFAULT_ENCODING,
+    EXTENSIONS,
+    is_stdin,
+    open_binary,
+    reader_for,
+)
 
 
 def input_reader(path: str | Path, spec: TaskSpec, input_format: str | None = None, stdin_text: bool = False) -> str:
@@ -26,6 +32,18 @@ def input_reader(path: str | Path, spec: TaskSpec, input_format: str | None = No
         READERS.get(input_format)  # an unknown name is an error listing the readers
         return input_format
     return reader_for(path, spec, stdin_text=stdin_text)
+
+
+def count_rows(path: str | Path, reader: str) -> int | None:
+    """The rows ``path`` will give, for the progress bar's total and ETA, where one pass over its bytes
+    tells (JSON Lines: non-blank lines; text: every line); None for stdin and other formats."""
+    if is_stdin(path) or reader not in ("jsonl", "text"):
+        return None
+    stream = open_binary(Path(path))
+    try:
+        return sum(1 for raw in stream if reader == "text" or raw.strip())
+    finally:
+        stream.close()
 
 
 def read_items(path: str | Path, spec: TaskSpec, reader: str, skip_errors: bool, iob: str = "repair",

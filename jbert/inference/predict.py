@@ -18,10 +18,11 @@ from jbert.config.inference import RunSettings
 from jbert.data import Prediction
 from jbert.errors import ConfigError
 from jbert.inference.core import Predictor, RowError, resolve_device
-from jbert.inference.inputs import input_reader, read_items
+from jbert.inference.inputs import count_rows, input_reader, read_items
 from jbert.readers import ReadContext
 from jbert.writers import JsonlWriter, RowWriter, check_output_path, open_rows, output_format, prediction_row
 from jbert.writers.outputs import output_lock
+from jbert.writers.progress import progress_bar
 
 ON_ERROR = ("fail", "skip")
 
@@ -74,7 +75,7 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
     with (
         open_rows(cfg.output, cfg.format) as out,
         _error_sink(summary.errors_path, skip) as err,
-        _progress(cfg) as bar,
+        _progress(cfg, readers) as bar,
     ):
         for path, reader in zip(cfg.inputs, readers, strict=True):
             items = read_items(path, ft.spec, reader, skip, ft.config.data.iob, cfg.encoding)
@@ -138,10 +139,12 @@ def _error_sink(path: str | None, skip: bool) -> Iterator[RowWriter]:
 
 
 @contextmanager
-def _progress(cfg: PredictConfig) -> Iterator[object]:
-    from tqdm import tqdm
-
-    bar = tqdm(unit=" rows", desc="predict", file=sys.stderr, disable=not cfg.progress, mininterval=0.5)
+def _progress(cfg: PredictConfig, readers: list[str]) -> Iterator[object]:
+    """A rows bar on stderr; with a total (and so an ETA) when every input's row count can be known."""
+    counts = [count_rows(path, reader) for path, reader in zip(cfg.inputs, readers, strict=True)] \
+        if cfg.progress else [None]
+    total = None if None in counts else sum(counts)  # type: ignore[arg-type]
+    bar = progress_bar(total, "predict", "rows", enabled=cfg.progress)
     try:
         yield bar
     finally:

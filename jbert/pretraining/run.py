@@ -32,6 +32,7 @@ from jbert.pretraining.words import word_source
 from jbert.training.core import Run, finish_run, fit, load_model, start_run
 from jbert.writers import atomic_output, write_metrics_json
 from jbert.writers.outputs import check_writable
+from jbert.writers.progress import show_progress
 from jbert.writers.rundir import PRETRAIN_MARKER
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
     run, cfg = start_run(cfg, has_eval=has_eval, primary_metric="mlm_loss", marker=PRETRAIN_FILE)
     _check_masked_lm(cfg.model.name_or_path, run.inputs.model_type)
     _check_tokenizer(run.tokenizer, cfg)
-    with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(cfg.training.progress_bar):
+    with run.args.main_process_first(local=True, desc="tokenizing the corpus"), _bars(show_progress(cfg.training.progress_bar)):
         train, valid, stats = build_blocks(cfg, run)
     model = load_model(_masked_lm, cfg.model, cfg.training.seed, run.inputs)
     sparse = use_sparse_head(model)  # its eval outputs are already the held-out counts
@@ -75,7 +76,8 @@ def run_pretrain(cfg: PretrainConfig) -> dict[str, float]:
 
 @contextlib.contextmanager
 def _bars(shown: bool) -> Iterator[None]:
-    """``training.progress_bar=false`` hides the ``datasets`` bars of the corpus stages too."""
+    """Hidden bars (``training.progress_bar=false``, --quiet, stderr not a terminal) hide the ``datasets``
+    bars of the corpus stages too."""
     from datasets.utils import logging as ds_logging
 
     was_enabled = ds_logging.is_progress_bar_enabled()

@@ -13,6 +13,7 @@ from transformers import TrainingArguments
 
 from jbert.config.precision import resolve_precision
 from jbert.config.run import TrainingConfig
+from jbert.writers.progress import show_progress
 
 CHECKPOINTS = "checkpoints"  # under the output directory
 
@@ -55,5 +56,5 @@ def training_arguments(training: TrainingConfig, output_dir: Path, *, has_eval: 
         use_cpu=not torch.cuda.is_available(),  # else CPU ranks under `accelerate launch` never join up
         remove_unused_columns=False,  # the collator drops metadata keys itself
         report_to=report_to(training.report_to),  # jbert.training.tracking: names checked, [] for "none"
-        disable_tqdm=not training.progress_bar,
+        disable_tqdm=not show_progress(training.progress_bar),
     )

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
+from transformers import (
+    EarlyStoppingCallback,
+    PrinterCallback,
+    ProgressCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 from jbert.config.run import TrainingConfig
@@ -31,7 +38,9 @@ from jbert.models.initialise import quiet_weight_saving
 from jbert.training.arguments import CHECKPOINTS, training_arguments
 from jbert.training.cpu_ops import use_fast_dropout
 from jbert.training.hf_trainer import JbertTrainer
+from jbert.training.progress_bar import TrainingBar
 from jbert.training.sampling import feature_length
+from jbert.writers.progress import show_progress
 
 __all__ = ["CHECKPOINTS", "TRAIN_LOG", "FitResult", "MetricsFn", "fit", "gathered_state_dict", "training_arguments"]
 
@@ -124,8 +133,11 @@ def fit(
         eval_order=order,
         train_distinct=list(distinct_keys) if distinct_keys is not None else None,
     )
-    if not training.progress_bar:
-        trainer.remove_callback(PrinterCallback)  # logs still reach train_log.jsonl
+    # transformers' own callbacks write each log dict to stdout; jbert's bar goes to stderr, logs to train_log.jsonl
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    if show_progress(training.progress_bar):
+        trainer.add_callback(TrainingBar())
     with quiet_weight_saving():
         trainer.train(resume_from_checkpoint=_checkpoint_to_resume(args.output_dir, training.resume))
         metrics, history = _final_metrics(trainer, has_eval)
