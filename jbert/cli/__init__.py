@@ -7,6 +7,7 @@ and result types; never does a stage's work itself: parse -> config -> ``jbert.a
 from jbert.cli import (  # noqa: E402,F401  (registration)
     config,
     data,
+    distill,
     evaluate,
     export,
     finetune,
