@@ -96,12 +96,14 @@ class SoftTargets:
         features_file, targets_file = cache.split_files(self.folder, name, key)
         with self.args.main_process_first(local=True, desc=f"teacher outputs for {name}"):
             if features_file.is_file() and targets_file.is_file():
-                logger.info("%s: teacher outputs read from %s", name, targets_file)
+                logger.info("%s: teacher outputs read from %s (rank %d)", name, targets_file, self.args.process_index)
                 return load_features(features_file), cache.CachedTargets(targets_file)
             features = self.head.encode(examples, self.tokenizer, options)
             rows = teacher_outputs(self._teacher_model(), self.collate, features, self.kind,
                                    self.teacher.inputs.names, top_k=self.top_k, hidden_layers=self.hidden_layers,
                                    device=self.args.device, precision=self.precision, batch_size=self.batch_size)
+            logger.info("%s: teacher outputs computed for %d features (rank %d)", name, len(features),
+                        self.args.process_index)
             writer = str(self.args.process_index)
             save_features(features_file, features, writer_id=writer)
             cache.save_targets(targets_file, rows, writer_id=writer)

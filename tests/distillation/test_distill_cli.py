@@ -142,3 +142,18 @@ def test_output_that_holds_a_model_and_labels_missing_from_training_rows(jsts, t
                          encoding="utf-8")
     fails_with(invoke("distill", "--teacher", jsts["teacher"], "--student-layers", 1, "--train", unlabeled,
                       "--output", tmp_path / "o2"), f"{unlabeled}:1: no label")
+
+
+def test_report_to_tensorboard_logs_the_distillation(jsts, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "out"
+    result = invoke("distill", "--teacher", jsts["teacher"], "--student-layers", 1, "--train", jsts["train"],
+                    "--valid", jsts["valid"], "--output", out, "--report-to", "tensorboard",
+                    "--set", "training.logging_steps=1", *QUICK)
+    assert result.exit_code == 0, result.output
+    events = list((out / "checkpoints" / "runs").glob("*/events.out.tfevents.*"))
+    assert events, f"no event file under {out / 'checkpoints' / 'runs'}"
+    scalars = EventAccumulator(str(events[0].parent)).Reload().Tags()["scalars"]
+    assert {"train/loss", "eval/pearson"} <= set(scalars)
