@@ -23,8 +23,10 @@ class DistillSection(Section):
     alpha: float = 0.5  # weight of the teacher's soft loss on labelled rows (1 - alpha: the gold labels')
     temperature: float = 2.0  # softens both distributions; the soft loss is scaled by T^2 (Hinton et al.)
     hidden_weight: float = 0.0  # > 0: also match hidden states of mapped layers (MSE), with this weight
-    # QA: keep the teacher's k best start and end logits per window instead of all of them (null: all)
-    top_k: int | None = 20
+    # QA: keep only the teacher's k best start and end logits per window (null: all, in float16). On 4,590
+    # JSQuAD windows at max_length 384: all 846 B a window, k=20 401 B, k=5 161 B; the features themselves
+    # take 8.4 kB, so all are kept by default and the KL stays exact.
+    top_k: int | None = None
     teacher_cache: str | None = None  # where teacher outputs are cached (null: OUTPUT/.encoded, removed at the end)
     # written by the run: the teacher's fingerprint, the student's start, the matched layers, rows per file
     record: dict = field(default_factory=dict)

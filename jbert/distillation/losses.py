@@ -183,7 +183,7 @@ def _span_targets(outputs: Mapping[str, np.ndarray], length: int, top_k: int | N
             out[f"{side}_logits"] = logits.astype(np.float16)
             continue
         best = np.argsort(-logits, kind="stable")[:top_k]
-        out[f"{side}_index"], out[f"{side}_top"] = best.astype(np.int32), logits[best]
+        out[f"{side}_index"], out[f"{side}_top"] = best.astype(np.int32), logits[best].astype(np.float16)
     return out
 
 

@@ -89,3 +89,16 @@ def test_every_head_distils_into_a_working_model_directory(head, finetuned, tmp_
     assert record["teacher"]["weights_sha256"] and saved["data"]["train"] == str(train)
     assert record["rows"]["unlabeled"][str(unlabeled)] > 0
     assert not (out / ".encoded").exists()  # the per-run cache goes once the directory is complete
+
+
+def test_qa_distils_from_the_teachers_top_k_logits(finetuned, tmp_path):
+    from jbert.distillation.cache import CachedTargets
+
+    train, valid = (first_rows(f, tmp_path / f"{n}.json") for n, f in zip(("train", "valid"), FILES["span"], strict=True))
+    result = distill("--teacher", finetuned("span"), "--student-layers", 1, "--train", train, "--valid", valid,
+                     "--output", tmp_path / "out", "--teacher-cache", tmp_path / "cache", "--set", "distill.top_k=3", *QUICK)
+    assert result.exit_code == 0, result.output
+    targets = CachedTargets(next((tmp_path / "cache").glob("train-teacher-*.arrow")))
+    row = targets[0]
+    assert set(row) == {"start_index", "start_top", "end_index", "end_top"} and row["start_top"].shape == (3,)
+    assert list(row["start_top"]) == sorted(row["start_top"], reverse=True)  # the 3 best, best first
