@@ -10,7 +10,8 @@ options and what is kept of the outputs; a change in any gives another file, so 
 read.
 
 The arrays are stored flat (one Arrow list column per name, plus each row's shape), so reading them is a
-memory map and a slice, not a Python list per number: a QA teacher's logits would otherwise fill memory.
+memory map and a slice, not a Python list per number, and written batch by batch as the teacher runs
+(each row names its feature), so hidden states of a large split never sit in memory whole.
 """
 
 from __future__ import annotations
@@ -59,47 +60,89 @@ def split_files(folder: Path, split: str, key: dict[str, Any]) -> tuple[Path, Pa
     return cache_file(folder, f"{split}-features", key), cache_file(folder, f"{split}-teacher", key)
 
 
-def save_targets(path: Path, rows: Sequence[dict[str, np.ndarray]], writer_id: str = "0") -> None:
-    """One row of named arrays per feature; written to a temporary file, then renamed."""
+class TargetsWriter:
+    """Writes a split's teacher arrays batch by batch, in any order (each row names its feature), so a
+    large split never sits in memory whole; a temporary file is renamed into place on success only.
+
+    >>> with TargetsWriter(path) as writer:       # doctest: +SKIP
+    ...     writer.write([3, 0], [{"logits": a3}, {"logits": a0}])
+    """
+
+    def __init__(self, path: Path, writer_id: str = "0"):
+        self.path, self.tmp = path, path.with_suffix(f".{writer_id}.tmp")
+        self._sink: Any = None
+        self._writer: Any = None
+
+    def __enter__(self) -> TargetsWriter:
+        import pyarrow as pa
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._sink = pa.OSFile(str(self.tmp), "wb")
+        return self
+
+    def write(self, feature_ids: Sequence[int], rows: Sequence[dict[str, np.ndarray]]) -> None:
+        import pyarrow as pa
+
+        batch = _record_batch(feature_ids, rows)
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(self._sink, batch.schema)
+        self._writer.write_batch(batch)
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self._writer is None and kind is None:
+            self.write([], [])  # an empty split still gets a readable file
+        if self._writer is not None:
+            self._writer.close()
+        self._sink.close()
+        if kind is None:
+            self.tmp.replace(self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _record_batch(feature_ids: Sequence[int], rows: Sequence[dict[str, np.ndarray]]) -> Any:
+    """Arrow columns: ``feature``, and per array name a flat list column plus each row's shape."""
     import pyarrow as pa
 
-    names = list(rows[0]) if rows else []
-    columns: dict[str, Any] = {}
-    for name in names:
+    columns: dict[str, Any] = {"feature": pa.array(np.asarray(feature_ids, dtype=np.int64))}
+    for name in (list(rows[0]) if rows else []):
         arrays = [np.ascontiguousarray(r[name]) for r in rows]
-        flat = pa.array(np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0))
         offsets = np.cumsum([0] + [a.size for a in arrays]).astype(np.int64)
-        columns[name] = pa.LargeListArray.from_arrays(pa.array(offsets), flat)
+        columns[name] = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(np.concatenate([a.ravel() for a in arrays])))
         columns[f"{name}.shape"] = pa.array([list(a.shape) for a in arrays], type=pa.list_(pa.int64()))
-    table = pa.table(columns) if columns else pa.table({"empty": pa.array([], type=pa.int8())})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{writer_id}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    tmp.replace(path)
+    return pa.RecordBatch.from_pydict(columns)
+
+
+def save_targets(path: Path, rows: Sequence[dict[str, np.ndarray]], writer_id: str = "0") -> None:
+    """All of a split's rows at once, in feature order."""
+    with TargetsWriter(path, writer_id) as writer:
+        writer.write(range(len(rows)), rows)
 
 
 class CachedTargets:
-    """The teacher's arrays of one split, memory-mapped: ``targets[i]`` -> ``{name: array}``."""
+    """The teacher's arrays of one split, memory-mapped: ``targets[i]`` -> ``{name: array}`` of feature i."""
 
     def __init__(self, path: Path):
         import pyarrow as pa
 
         table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-        self.names = [n for n in table.column_names if not n.endswith(".shape") and n != "empty"]
+        self.names = [n for n in table.column_names if not n.endswith(".shape") and n != "feature"]
         self._values, self._offsets, self._shapes = {}, {}, {}
         for name in self.names:
             column = table.column(name).combine_chunks()
             self._values[name] = column.values.to_numpy(zero_copy_only=False)
             self._offsets[name] = column.offsets.to_numpy()
             self._shapes[name] = table.column(f"{name}.shape").to_pylist()
-        self._length = table.num_rows
+        order = table.column("feature").to_numpy()
+        self._row = np.empty(len(order), dtype=np.int64)  # feature -> stored row
+        self._row[order] = np.arange(len(order))
 
     def __len__(self) -> int:
-        return self._length
+        return len(self._row)
 
     def __getitem__(self, i: int) -> dict[str, np.ndarray]:
-        return {name: self._values[name][self._offsets[name][i]: self._offsets[name][i + 1]].reshape(self._shapes[name][i])
+        j = self._row[i]
+        return {name: self._values[name][self._offsets[name][j]: self._offsets[name][j + 1]].reshape(self._shapes[name][j])
                 for name in self.names}
 
     def nbytes(self) -> int:

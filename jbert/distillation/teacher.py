@@ -99,14 +99,16 @@ class SoftTargets:
                 logger.info("%s: teacher outputs read from %s (rank %d)", name, targets_file, self.args.process_index)
                 return load_features(features_file), cache.CachedTargets(targets_file)
             features = self.head.encode(examples, self.tokenizer, options)
-            rows = teacher_outputs(self._teacher_model(), self.collate, features, self.kind,
-                                   self.teacher.inputs.names, top_k=self.top_k, hidden_layers=self.hidden_layers,
-                                   device=self.args.device, precision=self.precision, batch_size=self.batch_size)
+            batches = teacher_outputs(self._teacher_model(), self.collate, features, self.kind,
+                                      self.teacher.inputs.names, top_k=self.top_k, hidden_layers=self.hidden_layers,
+                                      device=self.args.device, precision=self.precision, batch_size=self.batch_size)
+            writer = str(self.args.process_index)
+            with cache.TargetsWriter(targets_file, writer) as out:
+                for ids, rows in batches:
+                    out.write(ids, rows)
+            save_features(features_file, features, writer_id=writer)
             logger.info("%s: teacher outputs computed for %d features (rank %d)", name, len(features),
                         self.args.process_index)
-            writer = str(self.args.process_index)
-            save_features(features_file, features, writer_id=writer)
-            cache.save_targets(targets_file, rows, writer_id=writer)
             return features, cache.CachedTargets(targets_file)
 
     def _teacher_model(self) -> Any:
@@ -123,26 +125,26 @@ class SoftTargets:
 
 def teacher_outputs(model: Any, collate: Any, features: Sequence[Feature], kind: OutputKind, names: Sequence[str], *,
                     top_k: int | None, hidden_layers: Sequence[int], device: Any, precision: str = "fp32",
-                    batch_size: int = 32) -> list[dict[str, np.ndarray]]:
-    """The arrays ``kind`` keeps of the teacher's outputs, one dict per feature, in feature order
-    (batches run length-sorted, so padding stays small). ``names``: the inputs the teacher takes;
+                    batch_size: int = 32) -> Iterator[tuple[list[int], list[dict[str, np.ndarray]]]]:
+    """(feature indices, the arrays ``kind`` keeps of the teacher's outputs for them) batch by batch;
+    batches run length-sorted, so padding stays small. ``names``: the inputs the teacher takes;
     ``precision``: a resolved one (fp32, bf16, fp16)."""
     order = sorted(range(len(features)), key=lambda i: feature_length(features[i]))
-    rows: list[dict[str, np.ndarray] | None] = [None] * len(features)
-    with _inference(device, precision):
-        for start in range(0, len(order), batch_size):
-            chunk = order[start: start + batch_size]
-            batch = collate([features[i] for i in chunk])
-            inputs = {k: v.to(device) for k, v in batch.items() if k in names}
+    for start in range(0, len(order), batch_size):
+        chunk = order[start: start + batch_size]
+        batch = collate([features[i] for i in chunk])
+        inputs = {k: v.to(device) for k, v in batch.items() if k in names}
+        with _inference(device, precision):
             output = _forward(model, inputs, hidden=bool(hidden_layers))
-            hidden = _stacked_hidden(output, hidden_layers, inputs["input_ids"]) if hidden_layers else None
-            for j, i in enumerate(chunk):
-                length = feature_length(features[i])
-                values = {n: output[n][j].float().cpu().numpy() for n in kind.outputs}
-                rows[i] = kind.targets(values, length, top_k)
-                if hidden is not None:
-                    rows[i][HIDDEN] = hidden[j][..., :length, :, :].astype(np.float16)
-    return rows  # type: ignore[return-value]
+        hidden = _stacked_hidden(output, hidden_layers, inputs["input_ids"]) if hidden_layers else None
+        rows = []
+        for j, i in enumerate(chunk):
+            length = feature_length(features[i])
+            row = kind.targets({n: output[n][j].float().cpu().numpy() for n in kind.outputs}, length, top_k)
+            if hidden is not None:
+                row[HIDDEN] = hidden[j][..., :length, :, :].astype(np.float16)
+            rows.append(row)
+        yield chunk, rows
 
 
 def _forward(model: Any, inputs: dict[str, Any], hidden: bool) -> Any:

@@ -13,7 +13,7 @@ import yaml
 from jbert import api
 from jbert.config.run import build_config
 from jbert.distillation import DistillConfig, teacher
-from jbert.distillation.cache import CachedTargets, save_targets
+from jbert.distillation.cache import CachedTargets, TargetsWriter, save_targets
 from jbert.models.directory import CONFIG_FILE
 
 JGLUE = Path(__file__).resolve().parents[1] / "data" / "jglue"
@@ -116,3 +116,21 @@ def test_cached_arrays_round_trip_ragged_shapes_and_dtypes(tmp_path):
     for original, loaded in zip(rows_in, (back[0], back[1]), strict=True):
         for key in original:
             assert loaded[key].dtype == original[key].dtype and np.array_equal(loaded[key], original[key])
+
+
+def test_batches_written_out_of_order_read_back_in_feature_order(tmp_path):
+    with TargetsWriter(tmp_path / "t.arrow") as writer:  # as length-sorted teacher batches come
+        writer.write([2, 0], [{"x": np.full(2, 2.0, dtype=np.float32)}, {"x": np.zeros(1, dtype=np.float32)}])
+        writer.write([1], [{"x": np.ones(3, dtype=np.float32)}])
+    back = CachedTargets(tmp_path / "t.arrow")
+    assert [back[i]["x"].tolist() for i in range(3)] == [[0.0], [1.0, 1.0, 1.0], [2.0, 2.0]]
+    with TargetsWriter(tmp_path / "empty.arrow"):
+        pass
+    assert len(CachedTargets(tmp_path / "empty.arrow")) == 0
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    with pytest.raises(RuntimeError), TargetsWriter(tmp_path / "t.arrow") as writer:
+        writer.write([0], [{"x": np.zeros(1, dtype=np.float32)}])
+        raise RuntimeError("the teacher failed half-way")
+    assert list(tmp_path.iterdir()) == []
