@@ -80,6 +80,17 @@ def predict_walls(models: dict[str, Path], rows: Path, work: Path, repeats: int)
     return C.best_of(list(models), repeats, run)
 
 
+def predict_timings(sides: dict[str, dict[str, Any]], rows: Path, work: Path, repeats: int) -> dict[str, Any]:
+    """The JSTS teacher and distilled student in fp32, and the student's ONNX int8 export."""
+    print("export + predict timings ...", flush=True)
+    student_dir = sides["distilled"]["dir"]
+    jbert("export", "--model", student_dir, "--output", work / "jsts-student-int8", "--quantize", "int8",
+          log=work / "export.log")
+    models = {"teacher fp32": sides["teacher"]["dir"], "student fp32": student_dir,
+              "student ONNX int8": work / "jsts-student-int8"}
+    return predict_walls(models, rows, work, repeats)
+
+
 def jsts_data(args: argparse.Namespace, work: Path) -> dict[str, Path]:
     src = args.jglue_dir / "jsts-v1.3"
     lines = (src / "train-v1.3.json").read_text(encoding="utf-8").splitlines()[: args.train_pairs]
@@ -157,13 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if jnli:
         tasks["jnli"] = jnli
     results = {name: run_task(name, task, init, work, args) for name, task in tasks.items()}
-    print("export + predict timings ...", flush=True)
-    student_dir = results["jsts"]["distilled"]["dir"]
-    jbert("export", "--model", student_dir, "--output", work / "jsts-student-int8", "--quantize", "int8",
-          log=work / "export.log")
-    models = {"teacher fp32": results["jsts"]["teacher"]["dir"], "student fp32": student_dir,
-              "student ONNX int8": work / "jsts-student-int8"}
-    walls = predict_walls(models, tasks["jsts"]["valid"], work, args.repeats)
+    walls = predict_timings(results["jsts"], tasks["jsts"]["valid"], work, args.repeats)
     for name, sides in results.items():
         report(name, sides)
     teacher_wall = walls["teacher fp32"]["wall"]
