@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jbert.config import JbertConfig
     from jbert.datacheck import DataReport
+    from jbert.distillation import DistillConfig
     from jbert.evaluation import EvalConfig, EvalResult, JglueConfig, ScoreConfig
     from jbert.export import ExportConfig, ExportResult
     from jbert.finetuning.sweep import SweepConfig
@@ -37,6 +38,15 @@ def finetune(cfg: JbertConfig) -> dict[str, float]:
     from jbert.finetuning.run import run_finetune
 
     return run_finetune(cfg)
+
+
+def distill(cfg: DistillConfig) -> dict[str, float]:
+    """Distil the fine-tuned teacher ``cfg.distill.teacher`` into a smaller student (its own layers, or
+    a model directory with its tokenizer); writes a fine-tuned model directory and returns the student's
+    final validation metrics."""
+    from jbert.distillation.run import run_distill
+
+    return run_distill(cfg)
 
 
 def resolve_config(cfg: JbertConfig) -> JbertConfig:

@@ -8,6 +8,7 @@ from jbert.cli import (  # noqa: E402,F401  (registration)
     config,
     data,
     data_retrieval,
+    distill,
     embed,
     eval_retrieval,
     evaluate,

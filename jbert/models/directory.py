@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 CONFIG_FILE = FINETUNE_MARKER
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "valid_predictions.jsonl"
-_EXTRA_KEYS = ("jbert_version", "spec", "labels", "tokenizer")  # beside the JbertConfig sections
+# beside the JbertConfig sections; "distill": a distilled student's teacher and settings (jbert.distillation)
+_EXTRA_KEYS = ("jbert_version", "spec", "labels", "tokenizer", "distill")
 
 
 def tokenizer_fingerprint(tokenizer_dir: str | Path) -> dict[str, Any] | None:

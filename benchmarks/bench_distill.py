@@ -1,0 +1,186 @@
+"""Distillation, measured: a teacher (a small BERT fine-tuned by ``jbert finetune``), a student with half
+its layers distilled from it by ``jbert distill --student-layers``, and the same student (same layers
+copied from the teacher) trained on the gold labels alone (``--alpha 0``), on JSTS and on JNLI-style
+data; then ``jbert predict`` whole-process time teacher vs student (fp32) and of the student's ONNX int8
+export, and what ``--unlabeled`` pairs from the bundled corpus add.
+
+Data: JSTS: the first ``--train-pairs`` of its train split, scored (and the best epoch picked) on its
+valid split. JNLI ships no train split here: its valid split is shuffled (seeded) and cut 80/20 into
+train and selection; the test split is never read. Everything starts from one random L4/H256 model
+whose tokenizer is trained on the bundled corpus (as bench_transfer.py), so the teachers are weak:
+the shares below compare students with that teacher, not with a pre-trained BERT.
+
+``--unlabeled`` for a pair task needs pairs: consecutive sentences of data/pretrain/captions.txt (the
+JSTS train sentences, JSTS valid and test left out) that are not in the training subset, written as
+``sentence<TAB>sentence`` lines (the text reader's pair format).
+
+    python benchmarks/bench_distill.py
+    python benchmarks/bench_distill.py --train-pairs 1000 --epochs 2 --skip-jnli   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402
+
+CORPUS = sorted((C.REPO / "data" / "pretrain").glob("*.txt"))
+JBERT = [sys.executable, "-m", "jbert"]
+QUIET = ["--set", "training.progress_bar=false"]
+PRIMARY = {"jsts": "pearson", "jnli": "accuracy"}
+
+
+def jbert(*args: Any, log: Path) -> float:
+    wall, _ = C.run_timed([*JBERT, *map(str, args)], log=log)
+    return wall
+
+
+def final(out: Path) -> dict[str, float]:
+    return json.loads((out / "metrics.json").read_text(encoding="utf-8"))["final"]
+
+
+def train_args(task: dict[str, Path], args: argparse.Namespace) -> list[Any]:
+    return ["--train", task["train"], "--valid", task["valid"], "--epochs", args.epochs, "--batch-size", 32,
+            "--learning-rate", args.lr, "--seed", args.seed, "--max-length", 128, *QUIET]
+
+
+def teacher(name: str, task: dict[str, Path], init: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out = work / f"{name}-teacher"
+    shutil.rmtree(out, ignore_errors=True)
+    wall = jbert("finetune", name, "--model", init, "--output", out, *train_args(task, args), log=work / f"{out.name}.log")
+    return {"dir": out, "wall_s": wall, **final(out)}
+
+
+def student(name: str, side: str, task: dict[str, Path], work: Path, args: argparse.Namespace,
+            extra: list[Any]) -> dict[str, Any]:
+    out = work / f"{name}-{side}"
+    shutil.rmtree(out, ignore_errors=True)
+    wall = jbert("distill", "--teacher", work / f"{name}-teacher", "--student-layers", args.student_layers,
+                 "--output", out, "--teacher-cache", work / "teacher-cache", *train_args(task, args), *extra,
+                 log=work / f"{out.name}.log")
+    return {"dir": out, "wall_s": wall, **final(out)}
+
+
+def predict_walls(models: dict[str, Path], rows: Path, work: Path, repeats: int) -> dict[str, dict[str, Any]]:
+    """Whole-process ``jbert predict`` wall time per model, best of ``repeats`` interleaved rounds."""
+
+    def run(side: str) -> dict[str, Any]:
+        wall, rss = C.run_timed([*JBERT, "predict", str(rows), "--model", str(models[side]), "--output",
+                                 str(work / f"pred-{side}.jsonl"), "--precision", "fp32"], log=work / f"pred-{side}.log")
+        return {"wall": wall, "rss_mib": rss}
+
+    return C.best_of(list(models), repeats, run)
+
+
+def predict_timings(sides: dict[str, dict[str, Any]], rows: Path, work: Path, repeats: int) -> dict[str, Any]:
+    """The JSTS teacher and distilled student in fp32, and the student's ONNX int8 export."""
+    print("export + predict timings ...", flush=True)
+    student_dir = sides["distilled"]["dir"]
+    jbert("export", "--model", student_dir, "--output", work / "jsts-student-int8", "--quantize", "int8",
+          log=work / "export.log")
+    models = {"teacher fp32": sides["teacher"]["dir"], "student fp32": student_dir,
+              "student ONNX int8": work / "jsts-student-int8"}
+    return predict_walls(models, rows, work, repeats)
+
+
+def jsts_data(args: argparse.Namespace, work: Path) -> dict[str, Path]:
+    src = args.jglue_dir / "jsts-v1.3"
+    lines = (src / "train-v1.3.json").read_text(encoding="utf-8").splitlines()[: args.train_pairs]
+    train = work / "jsts-train.jsonl"
+    train.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    used = {json.loads(line)[k] for line in lines for k in ("sentence1", "sentence2")}
+    captions = [s for s in (C.REPO / "data" / "pretrain" / "captions.txt").read_text(encoding="utf-8").splitlines()
+                if s and s not in used]
+    pairs = [f"{a}\t{b}" for a, b in zip(captions[0::2], captions[1::2], strict=False)][: args.unlabeled_pairs]
+    unlabeled = work / "jsts-unlabeled.txt"
+    unlabeled.write_text("\n".join(pairs) + "\n", encoding="utf-8")
+    return {"train": train, "valid": src / "valid-v1.3.json", "unlabeled": unlabeled}
+
+
+def jnli_data(args: argparse.Namespace, work: Path) -> dict[str, Path] | None:
+    """JNLI's valid split cut 80/20 (seeded) into train and selection; None when it is not there."""
+    src = args.jglue_dir / "jnli-v1.3" / "valid-v1.3.json"
+    if not src.is_file():
+        return None
+    lines = [line for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(args.seed).shuffle(lines)
+    cut = int(len(lines) * 0.8)
+    files = {"train": work / "jnli-train.jsonl", "valid": work / "jnli-select.jsonl"}
+    files["train"].write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
+    files["valid"].write_text("\n".join(lines[cut:]) + "\n", encoding="utf-8")
+    return files
+
+
+def run_task(name: str, task: dict[str, Path], init: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"{name}: teacher ...", flush=True)
+    sides = {"teacher": teacher(name, task, init, work, args)}
+    print(f"{name}: students ...", flush=True)
+    sides["distilled"] = student(name, "distilled", task, work, args, [])
+    sides["labels-only"] = student(name, "labels-only", task, work, args, ["--alpha", 0])
+    if "unlabeled" in task and args.unlabeled_pairs:
+        sides["distilled+unlabeled"] = student(name, "unlabeled", task, work, args, ["--unlabeled", task["unlabeled"]])
+    return sides
+
+
+def report(name: str, sides: dict[str, dict[str, Any]]) -> None:
+    metric = PRIMARY[name]
+    top = sides["teacher"][metric]
+    rows = [[side, r[metric], C.ratio(r[metric], top) if top > 0 else None, r["wall_s"]] for side, r in sides.items()]
+    print(C.table(rows, ["", f"{name} {metric}", "share of teacher", "train wall s"]))
+
+
+def setup(work: Path, args: argparse.Namespace) -> Path:
+    tok, init = work / "tokenizer", work / "model-init"
+    if not (init / "config.json").exists():
+        jbert("tokenizer", "train", *CORPUS, "--vocab-size", args.vocab_size, "--output", tok, log=work / "tok.log")
+        jbert("model", "init", "--tokenizer", tok, "--size", "mini", "--output", init, "--no-mlm", log=work / "init.log")
+    return init
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train-pairs", type=int, default=2000, help="JSTS train pairs (the first N)")
+    p.add_argument("--unlabeled-pairs", type=int, default=2000, help="caption pairs for --unlabeled (0: skip)")
+    p.add_argument("--epochs", type=float, default=3.0)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--student-layers", type=int, default=2, help="of the teacher's 4")
+    p.add_argument("--vocab-size", type=int, default=8000)
+    p.add_argument("--repeats", type=int, default=2, help="interleaved rounds of the predict timings")
+    p.add_argument("--skip-jnli", action="store_true")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--jglue-dir", type=Path, default=C.DEFAULT_JGLUE)
+    p.add_argument("--workdir", type=Path, default=C.OUT_DIR / "work" / "distill")
+    args = p.parse_args(argv)
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    init = setup(work, args)
+    shutil.rmtree(work / "teacher-cache", ignore_errors=True)
+    tasks = {"jsts": jsts_data(args, work)}
+    jnli = None if args.skip_jnli else jnli_data(args, work)
+    if jnli:
+        tasks["jnli"] = jnli
+    results = {name: run_task(name, task, init, work, args) for name, task in tasks.items()}
+    walls = predict_timings(results["jsts"], tasks["jsts"]["valid"], work, args.repeats)
+    for name, sides in results.items():
+        report(name, sides)
+    teacher_wall = walls["teacher fp32"]["wall"]
+    print(C.table([[side, w["wall"], teacher_wall / w["wall"], w["rss_mib"]] for side, w in walls.items()],
+                  ["jbert predict, 1,457 JSTS valid pairs", "wall s", "x teacher", "peak RSS MiB"]))
+    summary = {"config": {k: str(v) for k, v in vars(args).items()},
+               "results": {n: {s: {k: v for k, v in r.items() if k != "dir"} for s, r in sides.items()}
+                           for n, sides in results.items()},
+               "predict": walls}
+    print(f"results: {C.write_result('distill', summary)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,262 @@
+"""The distillation flow behind ``jbert.api.distill``:
+
+teacher directory (task, labels, settings) -> data files -> examples -> student (the teacher's layers, or
+a model directory with its tokenizer) -> features and the teacher's outputs (computed once, cached) ->
+training core (``jbert.training.core``) with the distillation loss -> a fine-tuned model directory
+(``jbert.models.directory``) whose ``jbert_config.yaml`` has a ``distill`` section.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from jbert.config.encoding import EncodeOptions
+from jbert.config.precision import resolve_precision
+from jbert.config.run import with_recipe
+from jbert.config.tasks import TaskSpec, load_spec
+from jbert.data import Example
+from jbert.distillation.config import DistillConfig
+from jbert.distillation.data import DistillCollator, DistillDataset
+from jbert.distillation.losses import OutputKind, kind_for
+from jbert.distillation.model import DistillModel
+from jbert.distillation.student import check_same_tokenizer, copied_layers, layer_copy_factory, matched_layers
+from jbert.distillation.teacher import SoftTargets, Teacher, read_teacher
+from jbert.errors import ConfigError, DataFormatError
+from jbert.heads import Head, get_head
+from jbert.inference.inputs import input_reader
+from jbert.models.directory import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE, save_finetuned
+from jbert.models.inputs import ModelInputs
+from jbert.readers import read_examples
+from jbert.training.core import Run, finish_run, fit, load_model, start_run
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Data:
+    train: list[Example]
+    valid: list[Example]
+    unlabeled: list[tuple[Path, list[Example]]] = field(default_factory=list)
+
+
+def run_distill(cfg: DistillConfig) -> dict[str, float]:
+    """Distil ``cfg.distill.teacher`` into a student; write the output directory; return the final metrics."""
+    _check_required(cfg)
+    teacher = read_teacher(cfg.distill.teacher)
+    spec = task_spec(cfg, teacher)
+    cfg = with_teacher_settings(cfg, teacher, spec)
+    if cfg.distill.student_layers is None:
+        check_same_tokenizer(str(teacher.path), str(cfg.model.name_or_path))
+    kind = kind_for(spec.head)
+    head = get_head(spec.head)(spec, teacher.labels)
+    data = read_data(cfg, spec, head)
+    run, cfg = start_run(cfg, has_eval=bool(data.valid), primary_metric=spec.primary_metric, marker=CONFIG_FILE)
+    run.args.label_names = list(kind.label_names)  # the student's targets, whatever the wrapper's signature
+    layers = cfg.distill.student_layers
+    student = load_model(layer_copy_factory(head, layers) if layers else head.model, cfg.model, cfg.training.seed,
+                         run.inputs)
+    hidden = matched_layers(teacher.layers, student.config.num_hidden_layers) if cfg.distill.hidden_weight else []
+    train = soft_targets(cfg, run, teacher, head, kind, data, hidden)
+    options = EncodeOptions.of(cfg.encoding, cfg.decoding, train=True)
+    valid_f = head.encode(data.valid, run.tokenizer, options) if data.valid else []
+    model = DistillModel(student, kind, alpha=cfg.distill.alpha, temperature=cfg.distill.temperature,
+                         hidden_weight=cfg.distill.hidden_weight, teacher_width=teacher.width)
+    collator = DistillCollator(head.collator(run.tokenizer, position_ids=run.inputs.position_ids), kind)
+    result = fit(model, collator, train, valid_f, training=cfg.training, output_dir=run.out,
+                 metrics_fn=metrics_function(head, spec, valid_f, data.valid, options),
+                 primary_metric=spec.primary_metric, args=run.args)
+    cfg = replace(cfg, distill=replace(cfg.distill, record=record(cfg, teacher, student, data, hidden)))
+
+    def save(out: Path) -> None:
+        if data.valid:
+            write_predictions(out / PREDICTIONS_FILE, data.valid, head.decode(result.outputs, valid_f, data.valid, options))
+        report = {"final": result.metrics, "history": result.history, "global_step": result.global_step,
+                  "best_checkpoint": result.best_checkpoint, "teacher": teacher_metrics(teacher.path)}
+        save_finetuned(out, model=student, tokenizer=run.tokenizer, config=cfg, spec=spec, labels=head.labels,
+                       metrics=report, state_dict=student_state(result.state_dict))
+
+    finish_run(run, result, save)
+    return result.metrics
+
+
+def _check_required(cfg: DistillConfig) -> None:
+    missing = [flag for flag, value in (("--teacher", cfg.distill.teacher), ("--train", cfg.data.train),
+                                        ("--output", cfg.training.output_dir)) if not value]
+    if missing:
+        raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert distill --teacher RUN --student-layers 6 "
+                          "--train FILE --valid FILE --output DIR`")
+    if (cfg.model.name_or_path is None) == (cfg.distill.student_layers is None):
+        raise ConfigError("give the student as --student MODEL (a model directory with the teacher's tokenizer) "
+                          "or --student-layers N (every k-th layer of the teacher), not both")
+
+
+# --- task and settings ----------------------------------------------------------------------------
+
+
+def task_spec(cfg: DistillConfig, teacher: Teacher) -> TaskSpec:
+    """The teacher's task spec, or TASK's when given: it must have the teacher's head (and labels)."""
+    spec = teacher.spec if not cfg.task.name else load_spec(cfg.task.name)
+    spec = spec.with_columns(**cfg.task.columns)
+    spec = replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
+    if spec.head != teacher.spec.head:
+        raise ConfigError(f"task {cfg.task.name!r} has a {spec.head} head but the teacher {teacher.path} was fine-tuned "
+                          f"for {teacher.spec.name!r} ({teacher.spec.head}); leave TASK out to take the teacher's")
+    if spec.labels is not None and teacher.labels is not None and list(spec.labels) != list(teacher.labels):
+        raise ConfigError(f"task {cfg.task.name!r} has the labels {list(spec.labels)} but the teacher {teacher.path} "
+                          f"has {list(teacher.labels)}; leave TASK out to take the teacher's")
+    return spec
+
+
+def with_teacher_settings(cfg: DistillConfig, teacher: Teacher, spec: TaskSpec) -> DistillConfig:
+    """defaults <- the task's recipe <- the teacher's encoding and decoding (its inputs looked like that)
+    <- what the caller set. With ``--student-layers`` the student starts from the teacher's directory."""
+    layered = with_recipe(copy.deepcopy(cfg), spec.recipe)
+    for section in ("encoding", "decoding"):
+        given, target, source = getattr(cfg, section).given_keys(), getattr(layered, section), getattr(teacher.config, section)
+        for f in fields(source):
+            if f.name not in given:
+                setattr(target, f.name, getattr(source, f.name))
+    layered.task.name = cfg.task.name or teacher.config.task.name or spec.name
+    if cfg.distill.student_layers is not None:
+        layered.model.name_or_path = str(teacher.path)
+    layered.validate()
+    return layered
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def read_data(cfg: DistillConfig, spec: TaskSpec, head: Head) -> Data:
+    """Every file read and checked before anything is trained: train and valid need gold labels, the
+    ``--unlabeled`` files only the task's inputs."""
+    def read(name: str, what: str) -> list[Example]:
+        return _read(_existing(name, what), spec, cfg.data.iob, cfg.task.reader)
+
+    train = read(cfg.data.train, "training")
+    valid = read(cfg.data.valid, "validation") if cfg.data.valid else []
+    head.validate(train, train=True)
+    head.validate(valid, train=True)  # gold labels are needed to score each epoch
+    unlabeled = [(Path(name), read(name, "unlabeled")) for name in cfg.distill.unlabeled]
+    for _, examples in unlabeled:
+        head.validate(examples, train=False)
+    return Data(train, valid, unlabeled)
+
+
+def _existing(name: str | None, what: str) -> Path:
+    path = Path(str(name))
+    if not path.is_file():
+        raise ConfigError(f"{what} file not found: {path}")
+    return path
+
+
+def _read(path: Path, spec: TaskSpec, iob: str, reader: str | None) -> list[Example]:
+    """The file's examples, read by ``reader`` (``task.reader``), else as its extension says (as ``jbert
+    predict`` reads), else by the task's reader (JGLUE's ``*.json``)."""
+    examples = read_examples(path, spec, input_reader(path, spec, reader), iob=iob)
+    if not examples:
+        raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
+    return examples
+
+
+def soft_targets(cfg: DistillConfig, run: Run, teacher: Teacher, head: Head, kind: OutputKind, data: Data,
+                 hidden: list[int]) -> DistillDataset:
+    """The training rows: the train file's features (labelled) and each ``--unlabeled`` file's, with the
+    teacher's outputs for them, read from the cache or computed there once."""
+    folder = Path(cfg.distill.teacher_cache) if cfg.distill.teacher_cache else run.cache_dir / "teacher"
+    with both_inputs(run.tokenizer, run.inputs, teacher.inputs):
+        collate = _collator(head, run.tokenizer, teacher.inputs)
+        soft = SoftTargets(teacher, head, kind, run.tokenizer, collate, folder, run.args, cfg.distill.top_k, hidden,
+                           precision=resolve_precision(cfg.training.precision, run.args.device.type),
+                           batch_size=cfg.training.eval_batch_size or cfg.training.batch_size)
+        parts = [(*soft.split(data.train, Path(cfg.data.train), _options(cfg, True), "train"), True)]
+        for i, (path, examples) in enumerate(data.unlabeled):
+            parts.append((*soft.split(examples, path, _options(cfg, False), f"unlabeled{i}"), False))
+    soft.release()
+    return DistillDataset(parts, kind.label_names)
+
+
+def _options(cfg: DistillConfig, labelled: bool) -> EncodeOptions:
+    return EncodeOptions.of(cfg.encoding, cfg.decoding, train=labelled)
+
+
+@contextmanager
+def both_inputs(tokenizer: Any, student: ModelInputs, teacher: ModelInputs) -> Iterator[None]:
+    """While the teacher's targets are made, the tokenizer returns what either model takes (a student
+    without token types still gives the teacher its segment ids); the student's alone afterwards."""
+    saved = list(tokenizer.model_input_names)
+    names = [n for n in ("input_ids", "token_type_ids", "attention_mask") if n in student.names or n in teacher.names]
+    tokenizer.model_input_names = names
+    try:
+        yield
+    finally:
+        tokenizer.model_input_names = saved
+
+
+def _collator(head: Head, tokenizer: Any, inputs: ModelInputs) -> Any:
+    """The head's collator for a model that takes ``inputs`` (the collator keeps the tokenizer's names)."""
+    saved = list(tokenizer.model_input_names)
+    tokenizer.model_input_names = [n for n in inputs.names if n != "position_ids"]
+    try:
+        return head.collator(tokenizer, position_ids=inputs.position_ids)
+    finally:
+        tokenizer.model_input_names = saved
+
+
+# --- metrics and outputs ----------------------------------------------------------------------------
+
+
+def metrics_function(head: Head, spec: TaskSpec, features: list[Any], examples: list[Example],
+                     options: EncodeOptions) -> Any:
+    """outputs -> the spec's metrics on the validation examples (the trainer knows no task)."""
+    from jbert.metrics import compute
+
+    references = head.reference_values(examples) if examples else []
+
+    def metrics_fn(outputs: Any) -> dict[str, float]:
+        return compute(spec.metrics, head.prediction_values(head.decode(outputs, features, examples, options)),
+                       references)
+
+    return metrics_fn
+
+
+def write_predictions(path: Path, examples: Sequence[Example], predictions: Sequence[Any]) -> None:
+    from jbert.writers import open_rows, prediction_row
+
+    with open_rows(path) as writer:
+        writer.write(prediction_row(ex, p) for ex, p in zip(examples, predictions, strict=True))
+
+
+def record(cfg: DistillConfig, teacher: Teacher, student: Any, data: Data, hidden: list[int]) -> dict[str, Any]:
+    """What the student came from, for its ``jbert_config.yaml``."""
+    layers = cfg.distill.student_layers
+    return {
+        "teacher": teacher.fingerprint,
+        "teacher_task": teacher.spec.name,
+        "student": {"from": "teacher layers" if layers else str(cfg.model.name_or_path),
+                    "layers": student.config.num_hidden_layers,
+                    "copied_layers": copied_layers(teacher.layers, layers) if layers else None},
+        "matched_layers": hidden or None,
+        "rows": {"train": len(data.train), "valid": len(data.valid),
+                 "unlabeled": {str(path): len(examples) for path, examples in data.unlabeled}},
+    }
+
+
+def teacher_metrics(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((path / METRICS_FILE).read_text(encoding="utf-8")).get("final")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def student_state(state_dict: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The student's weights out of a gathered wrapper state (FSDP, ZeRO-3): ``student.`` keys, unprefixed."""
+    if state_dict is None:
+        return None
+    return {k.removeprefix("student."): v for k, v in state_dict.items() if k.startswith("student.")}
