@@ -174,7 +174,7 @@ def task_of(args: list[str]) -> str:
     if "--task" in args:
         return args[args.index("--task") + 1]
     for token in args:
-        if token.rstrip("/") in MODEL_DIRS:
+        if "/" in token and token.rstrip("/") in MODEL_DIRS:
             return MODEL_DIRS[token.rstrip("/")]
     return "corpus"
 
@@ -198,13 +198,13 @@ def prepare(args: list[str], cwd: Path, models: dict[str, Path], tiny_model_dir:
 
 
 def make_input(token: str, cwd: Path, task: str, flags: dict[str, str], models: dict[str, Path]) -> None:
+    """Copies, not links: a command must not be able to change the session's fixtures. A directory is
+    written with a slash (``init/``, ``runs/jsts``), which keeps subcommand words (``model init``) out."""
     key, path = token.rstrip("/"), cwd / token
-    if key == "runs":
-        (cwd / "runs").mkdir(exist_ok=True)
-        (cwd / "runs" / "jsts").symlink_to(models["runs/jsts"], target_is_directory=True)
-    elif key in models:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Path(cwd / key).symlink_to(models[key], target_is_directory=True)
+    if "/" in token and key in models:
+        shutil.copytree(models[key], cwd / key, symlinks=True)
+    elif "/" in token and key == "runs":
+        shutil.copytree(models["runs/jsts"], cwd / "runs" / "jsts", symlinks=True)
     elif token.startswith("JGLUE/"):
         make_jglue(cwd)
     elif "*" in token:
