@@ -1,4 +1,4 @@
-"""Helpers for tests of what commands write (tests/test_outputs.py, tests/cli/test_outputs_cli.py):
+"""Helpers for tests of what commands write (tests/writers/test_outputs.py, tests/cli/test_outputs_cli.py):
 another live process holding an output's lock, a umask, and dropping root's right to write anywhere."""
 
 from __future__ import annotations
