@@ -13,8 +13,11 @@ FLOOR_TRANSFORMERS=$(sed -n 's/^ *"transformers>=\([0-9.]*\)".*/\1/p' pyproject.
 FLOOR_TOKENIZERS=$(sed -n 's/^ *"tokenizers>=\([0-9.]*\)".*/\1/p' pyproject.toml)
 [ -n "$FLOOR_TRANSFORMERS" ] && [ -n "$FLOOR_TOKENIZERS" ] || { echo "floors not found in pyproject.toml" >&2; exit 2; }
 [ -x "$VENV/bin/python" ] || python -m venv --system-site-packages "$VENV"
+# kernels (a transformers dependency): the floor's transformers builds kernel layer records at import that
+# kernels >= 0.12 refuses without a revision ("Either a revision or a version must be specified"), so the
+# floor venv holds the kernels of that time.
 "$VENV/bin/pip" install -q --disable-pip-version-check "transformers==$FLOOR_TRANSFORMERS" \
-  "tokenizers==$FLOOR_TOKENIZERS" 2>&1 | grep -v "^WARNING: Location" || true
+  "tokenizers==$FLOOR_TOKENIZERS" "kernels<0.12" 2>&1 | grep -v "^WARNING: Location" || true
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export PYTHONPATH=$PWD  # this checkout's jbert, whatever the main environment has installed
 "$VENV/bin/python" - "$FLOOR_TRANSFORMERS" "$FLOOR_TOKENIZERS" <<'PY'
