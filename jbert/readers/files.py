@@ -32,6 +32,9 @@ EXTENSIONS: dict[str, str | None] = {
 }
 # extensions a reader reads itself (the SQuAD reader: flat QA rows in .jsonl; the CSV reader: tabs in .tsv)
 OWN_EXTENSIONS = {"squad": (".json", ".jsonl"), "csv": (".csv", ".tsv", ".tab")}
+# labelled data only: CoNLL corpora often ship as .txt (hironsancorpus does), while a .txt to predict on
+# is one text a line
+LABELLED_OWN_EXTENSIONS = {"conll": (".txt", ".text")}
 # heads whose input is one text: predicting from stdin, one text a line is the default for them
 ONE_TEXT_HEADS = ("classification", "token")
 # Japanese legacy encodings, tried in this order on bytes that are not UTF-8: EUC-JP first, because
@@ -77,7 +80,8 @@ def reader_for(path: str | Path, spec: TaskSpec, override: str | None = None, st
         return "text" if stdin_text and one_text else spec.reader
     extension = _extension(Path(str(path)))
     by_extension = EXTENSIONS.get(extension)
-    if by_extension is None or extension in OWN_EXTENSIONS.get(spec.reader, ()):
+    own = OWN_EXTENSIONS.get(spec.reader, ()) + (() if stdin_text else LABELLED_OWN_EXTENSIONS.get(spec.reader, ()))
+    if by_extension is None or extension in own:
         return spec.reader
     return by_extension
 
