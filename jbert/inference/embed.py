@@ -16,11 +16,17 @@ import numpy as np
 
 from jbert.config.inference import RunSettings
 from jbert.config.tasks import TaskSpec
-from jbert.errors import ConfigError
 from jbert.inference.core import Predictor, resolve_device
 from jbert.inference.embedding import dimension, l2_normalize, load_embedder, prefix_role
 from jbert.inference.inputs import input_reader, read_items
-from jbert.inference.predict import ON_ERROR, _error_sink, _errors_path, _progress
+from jbert.inference.predict import (
+    PredictSummary,
+    _error_sink,
+    _errors_path,
+    _progress,
+    check_streaming,
+    count_rows_into,
+)
 from jbert.writers.vectors import open_vectors, vector_format
 
 
@@ -41,15 +47,8 @@ class EmbedConfig(RunSettings):  # batch_size, device, precision, max_length, ch
 
 
 @dataclass
-class EmbedSummary:
-    rows_in: int = 0
-    rows_out: int = 0
-    rows_error: int = 0
-    truncated: int = 0
+class EmbedSummary(PredictSummary):  # the same counts, and the vectors' width
     dimension: int = 0
-    seconds: float = 0.0  # the embedding stage (model loading excluded)
-    output: str = "-"
-    errors_path: str | None = None
 
 
 def run_embed(cfg: EmbedConfig) -> EmbedSummary:
@@ -77,9 +76,7 @@ def run_embed(cfg: EmbedConfig) -> EmbedSummary:
                 vectors = np.stack([p.vector for _, p in pairs]) if pairs else np.zeros((0, summary.dimension))
                 out.write(keys, l2_normalize(vectors) if cfg.normalize else vectors)
                 err.write(e.to_row() for e in errors)
-                summary.rows_in += len(pairs) + len(errors)
-                summary.rows_out += len(pairs)
-                summary.rows_error += len(errors)
+                count_rows_into(summary, len(pairs), len(errors))
                 bar.update(len(pairs) + len(errors))
     summary.truncated, summary.seconds = predictor.truncated, time.perf_counter() - started
     return summary
@@ -92,13 +89,7 @@ def _single_text(spec: TaskSpec, cfg: EmbedConfig) -> TaskSpec:
 
 
 def _check(cfg: EmbedConfig) -> None:
-    if not cfg.inputs:
-        raise ConfigError("no input files; give one or more paths (or - for stdin)")
-    if cfg.on_error not in ON_ERROR:
-        raise ConfigError(f"--on-error must be one of {', '.join(ON_ERROR)}, got {cfg.on_error!r}")
-    cfg.check()
-    if cfg.inputs.count("-") > 1:
-        raise ConfigError("stdin (-) can be read only once")
+    check_streaming(cfg)
     vector_format(cfg.output, cfg.format)  # an unknown format fails before the model loads
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from jbert.config.inference import RunSettings
 from jbert.data import Prediction
@@ -85,23 +86,28 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
                     rows = [{"source": path, **row} for row in rows]
                 out.write(rows)
                 err.write(e.to_row() for e in errors)
-                _count(summary, len(pairs), len(errors))
+                count_rows_into(summary, len(pairs), len(errors))
                 bar.update(len(pairs) + len(errors))
     summary.truncated, summary.seconds = predictor.truncated, time.perf_counter() - started
     return summary
 
 
-def _check(cfg: PredictConfig) -> None:
+def check_streaming(cfg: PredictConfig | Any) -> None:
+    """What ``predict`` and ``embed`` both take: inputs (stdin once), ``--on-error`` and the run settings."""
     if not cfg.inputs:
         raise ConfigError("no input files; give one or more paths (or - for stdin)")
     if cfg.on_error not in ON_ERROR:
         raise ConfigError(f"--on-error must be one of {', '.join(ON_ERROR)}, got {cfg.on_error!r}")
     cfg.check()
+    if cfg.inputs.count("-") > 1:
+        raise ConfigError("stdin (-) can be read only once")
+
+
+def _check(cfg: PredictConfig) -> None:
+    check_streaming(cfg)
     if cfg.n_best is not None and cfg.n_best < 1:
         raise ConfigError(f"--n-best must be at least 1, got {cfg.n_best}")
     ReadContext(encoding=cfg.encoding)  # an unknown --encoding fails before the model loads
-    if cfg.inputs.count("-") > 1:
-        raise ConfigError("stdin (-) can be read only once")
     output_format(cfg.output, cfg.format)  # an unknown --format fails before the model loads
     check_output_path(cfg.output)  # and so does an output that cannot be written
     check_output_path(_errors_path(cfg))
@@ -114,7 +120,7 @@ def _trim(prediction: Prediction, n_best: int | None) -> Prediction:
     return replace(prediction, n_best=tuple(prediction.n_best[:n_best]) if n_best else None)
 
 
-def _count(summary: PredictSummary, ok: int, bad: int) -> None:
+def count_rows_into(summary: PredictSummary, ok: int, bad: int) -> None:
     summary.rows_in += ok + bad
     summary.rows_out += ok
     summary.rows_error += bad
