@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from jbert import api
-from jbert.cli._app import app, batch_size_option, cli_errors, device_option, echo, precision_option
-from jbert.inference.embed import EmbedConfig, EmbedSummary
+from jbert.cli._app import app, batch_size_option, cli_errors, device_option, precision_option
+from jbert.cli.predict import print_row_summary
+from jbert.inference.embed import EmbedConfig
 
 _HELP = """Embed texts with an embedding model (from `jbert finetune embedding`, or
 any sentence-transformers directory): one vector per input row, in input
@@ -64,14 +65,5 @@ def embed(
         device=device, precision=precision, max_length=max_length, on_error=on_error, errors=errors,
         chunk_size=chunk_size, progress=sys.stderr.isatty() if progress is None else progress,
     )
-    _summary(api.embed(cfg))
-
-
-def _summary(s: EmbedSummary) -> None:
-    rate = s.rows_out / s.seconds if s.seconds > 0 else 0.0
-    line = f"rows in: {s.rows_in}, rows out: {s.rows_out}, rows in error: {s.rows_error}"
-    if s.rows_error and s.errors_path:
-        line += f" (see {s.errors_path})"
-    echo(f"{line}; {s.dimension}-dim vectors; {s.seconds:.1f}s, {rate:.1f} rows/s", err=True)
-    if s.truncated:
-        echo(f"{s.truncated} rows were cut to --max-length (raise it to keep the whole text)", err=True)
+    s = api.embed(cfg)
+    print_row_summary(s, f"{s.dimension}-dim vectors; ")

@@ -113,14 +113,16 @@ def predict(
         progress=progress if progress is not None else show_progress(progress_flag()),
         encoding=encoding or "utf-8",
     )
-    _summary(api.predict(cfg))
+    print_row_summary(api.predict(cfg))
 
 
-def _summary(s: PredictSummary) -> None:
+def print_row_summary(s: PredictSummary, detail: str = "") -> None:
+    """The closing line of predict and embed on stderr: the row counts always add up. ``detail``: what the
+    command adds before the timing (embed: the vectors' width)."""
     rate = s.rows_out / s.seconds if s.seconds > 0 else 0.0
     line = f"rows in: {s.rows_in}, rows out: {s.rows_out}, rows in error: {s.rows_error}"
     if s.rows_error and s.errors_path:
         line += f" (see {s.errors_path})"
-    echo(f"{line}; {s.seconds:.1f}s, {rate:.1f} rows/s", err=True)
+    echo(f"{line}; {detail}{s.seconds:.1f}s, {rate:.1f} rows/s", err=True)
     if s.truncated:
         echo(f"{s.truncated} rows were cut to --max-length (raise it to keep the whole text)", err=True)
