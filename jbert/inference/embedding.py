@@ -27,7 +27,7 @@ AS_CHOICES = (*ROLES, "none")
 
 
 def load_embedder(model: str | Path, device: str | None = None) -> Any:
-    """A loaded embedding model (``jbert.models.directory.Finetuned``); ConfigError for a model of another head."""
+    """A loaded embedding model (``jbert.inference.loading.Finetuned``); ConfigError for a model of another head."""
     from jbert.inference.loading import load_finetuned
 
     loaded = load_finetuned(model, device=device)

@@ -70,6 +70,25 @@ def load_encoder(path: str | Path, **options: Any) -> Encoder:
                       "use a sentence-transformers folder, a jbert bi-encoder or bm25")
 
 
+@ENCODER_LOADERS.register("jbert")
+def jbert_encoder(path: str, device: str | None = None, batch_size: int = 32) -> Encoder | None:
+    """An embedding model jbert runs itself (``jbert.inference.embedding``: its fast tokenizer, the same
+    vectors as sentence-transformers): a ``jbert finetune embedding`` output or a sentence-transformers
+    folder of the layout jbert reads; None for anything else, which the next loader may take."""
+    from jbert.inference.embedding import encode_texts, load_embedder
+
+    try:
+        loaded = load_embedder(path, device)
+    except ConfigError:
+        return None
+
+    def encode(texts: list[str], as_: str) -> np.ndarray:
+        role = as_ if as_ in loaded.head.settings.prompts else "none"  # a prompt only where the model has one
+        return encode_texts(loaded, texts, as_=role, batch_size=batch_size, device=device)
+
+    return encode
+
+
 @ENCODER_LOADERS.register("sentence-transformers")
 def sentence_transformers_encoder(path: str, device: str | None = None, batch_size: int = 32) -> Encoder | None:
     """A sentence-transformers folder (``modules.json``); its ``query`` / ``document`` prompts are used
