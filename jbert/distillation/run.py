@@ -137,7 +137,7 @@ def read_data(cfg: DistillConfig, spec: TaskSpec, head: Head) -> Data:
     """Every file read and checked before anything is trained: train and valid need gold labels, the
     ``--unlabeled`` files only the task's inputs."""
     def read(name: str, what: str) -> list[Example]:
-        return _read(_existing(name, what), spec, cfg.data.iob, cfg.task.reader)
+        return _read(_existing(name, what), spec, cfg.data.iob, cfg.task.reader, unlabeled=what == "unlabeled")
 
     train = read(cfg.data.train, "training")
     valid = read(cfg.data.valid, "validation") if cfg.data.valid else []
@@ -156,10 +156,10 @@ def _existing(name: str | None, what: str) -> Path:
     return path
 
 
-def _read(path: Path, spec: TaskSpec, iob: str, reader: str | None) -> list[Example]:
+def _read(path: Path, spec: TaskSpec, iob: str, reader: str | None, unlabeled: bool) -> list[Example]:
     """The file's examples, read by ``reader`` (``task.reader``), else as its extension says (as ``jbert
     predict`` reads), else by the task's reader (JGLUE's ``*.json``)."""
-    examples = read_examples(path, spec, input_reader(path, spec, reader), iob=iob)
+    examples = read_examples(path, spec, input_reader(path, spec, reader, unlabeled=unlabeled), iob=iob)
     if not examples:
         raise DataFormatError(path, None, "no examples in the file", "check the path and the --reader/columns")
     return examples

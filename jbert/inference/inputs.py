@@ -24,14 +24,14 @@ from jbert.readers.files import (  # noqa: F401 (EXTENSIONS: re-exported)
 )
 
 
-def input_reader(path: str | Path, spec: TaskSpec, input_format: str | None = None, stdin_text: bool = False) -> str:
+def input_reader(path: str | Path, spec: TaskSpec, input_format: str | None = None, unlabeled: bool = False) -> str:
     """The reader name for ``path``: ``--input-format``, else by extension (unless the spec fixes its
-    reader), else the spec's reader; ``stdin_text`` (predict): stdin is text lines for a one-text task."""
+    reader), else the spec's reader; ``unlabeled`` (predict, distill's ``--unlabeled``): stdin and ``.txt`` are text lines for a one-text task."""
     if input_format:
         _load_builtin_readers()
         READERS.get(input_format)  # an unknown name is an error listing the readers
         return input_format
-    return reader_for(path, spec, stdin_text=stdin_text)
+    return reader_for(path, spec, unlabeled=unlabeled)
 
 
 def count_rows(path: str | Path, reader: str) -> int | None:

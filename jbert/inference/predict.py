@@ -70,7 +70,7 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
     started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
     options = replace(ft.options, n_best_size=max(ft.options.n_best_size, cfg.n_best or 0))
     predictor = Predictor(ft.head, ft.tokenizer, ft.model, options, replace(cfg, device=device))
-    readers = [input_reader(path, ft.spec, cfg.input_format, stdin_text=True) for path in cfg.inputs]
+    readers = [input_reader(path, ft.spec, cfg.input_format, unlabeled=True) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
     with (

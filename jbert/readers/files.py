@@ -68,19 +68,20 @@ def _extension(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def reader_for(path: str | Path, spec: TaskSpec, override: str | None = None, stdin_text: bool = False) -> str:
-    """The reader name for ``path`` (see the module docstring). ``stdin_text``: stdin is one text a line
-    for a one-text task (prediction: no labels to carry)."""
+def reader_for(path: str | Path, spec: TaskSpec, override: str | None = None, unlabeled: bool = False) -> str:
+    """The reader name for ``path`` (see the module docstring). ``unlabeled``: the rows carry no labels
+    (prediction, distillation's ``--unlabeled``), so stdin and a ``.txt`` are one text a line for a
+    one-text task."""
     if override:
         return override
     if spec.reader_fixed:
         return spec.reader
     if is_stdin(path):
         one_text = spec.head in ONE_TEXT_HEADS and spec.column("text_pair") is None
-        return "text" if stdin_text and one_text else spec.reader
+        return "text" if unlabeled and one_text else spec.reader
     extension = _extension(Path(str(path)))
     by_extension = EXTENSIONS.get(extension)
-    own = OWN_EXTENSIONS.get(spec.reader, ()) + (() if stdin_text else LABELLED_OWN_EXTENSIONS.get(spec.reader, ()))
+    own = OWN_EXTENSIONS.get(spec.reader, ()) + (() if unlabeled else LABELLED_OWN_EXTENSIONS.get(spec.reader, ()))
     if by_extension is None or extension in own:
         return spec.reader
     return by_extension

@@ -87,16 +87,23 @@ def _spec(**kw) -> TaskSpec:
 def test_the_extension_picks_the_reader_unless_the_spec_fixes_it(path, expected):
     assert reader_for(path, _spec()) == expected
     assert reader_for(path, _spec(reader="tsv", reader_fixed=True)) == "tsv"
-    assert reader_for(path, _spec(reader="tsv", reader_fixed=True), stdin_text=True) == "tsv"
+    assert reader_for(path, _spec(reader="tsv", reader_fixed=True), unlabeled=True) == "tsv"
     assert reader_for(path, _spec(), override="squad") == "squad"
 
 
 def test_predicting_from_stdin_reads_text_lines_for_a_one_text_task():
-    assert reader_for("-", _spec(), stdin_text=True) == "text"
-    assert reader_for("-", _spec(head="token", reader="conll"), stdin_text=True) == "text"
-    assert reader_for("-", _spec(head="pair-regression"), stdin_text=True) == "jsonl"
-    assert reader_for("-", _spec(columns={"text_pair": "b"}), stdin_text=True) == "jsonl"
+    assert reader_for("-", _spec(), unlabeled=True) == "text"
+    assert reader_for("-", _spec(head="token", reader="conll"), unlabeled=True) == "text"
+    assert reader_for("-", _spec(head="pair-regression"), unlabeled=True) == "jsonl"
+    assert reader_for("-", _spec(columns={"text_pair": "b"}), unlabeled=True) == "jsonl"
     assert reader_for("-", _spec()) == "jsonl"  # gold data (eval) needs the labels the spec's format carries
+
+
+def test_a_txt_file_is_conll_when_labelled_and_text_lines_when_unlabeled():
+    conll = _spec(head="token", reader="conll")
+    assert reader_for("corpus.txt", conll) == "conll"  # public NER corpora ship as .txt
+    assert reader_for("corpus.txt", conll, unlabeled=True) == "text"  # predict / distill --unlabeled
+    assert reader_for("corpus.conll", conll, unlabeled=True) == "conll"
 
 
 def test_readers_keep_the_extensions_they_read_themselves():
