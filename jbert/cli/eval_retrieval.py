@@ -29,8 +29,10 @@ def retrieval(
     depth: int = typer.Option(100, "--depth", help="Documents retrieved per query."),
     index: str = typer.Option("exact", "--index", help="Dense search: exact | faiss-flat | faiss-hnsw (jbert[ann])."),
     similarity: str = typer.Option("cosine", "--similarity", help="Dense search: cosine | dot."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write metrics and failed queries as JSON here."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write metrics and failed queries as JSON here, "
+                                       "and every query's ranking beside it (NAME.queries.jsonl)."),
     failures: int = typer.Option(20, "--failures", help="Failed queries kept in --output, with what was retrieved."),
+    per_query_docs: int = typer.Option(10, "--per-query-docs", help="Retrieved documents kept per query in NAME.queries.jsonl."),
     batch_size: int = batch_size_option(),
     device: str | None = device_option(),
     precision: str = precision_option(),
@@ -40,18 +42,20 @@ def retrieval(
     cfg = RetrievalConfig(
         model=model, queries=_str(queries), corpus=_str(corpus), qrels=_str(qrels), data=_str(data), split=split,
         rerank=_str(rerank), top_k=top_k, depth=depth, index=index, similarity=similarity, output=_str(output),
-        failures=failures, batch_size=batch_size, device=device, precision=precision, max_length=max_length,
+        failures=failures, per_query_docs=per_query_docs, batch_size=batch_size, device=device, precision=precision, max_length=max_length,
     )
-    show(api.evaluate(cfg))
+    show(api.evaluate(cfg), output)
 
 
-def show(result: RetrievalResult) -> None:
+def show(result: RetrievalResult, output: Path | None = None) -> None:
     echo(f"retrieval: {result.queries} queries, {result.documents} documents from {result.data}")
     rows = [[result.model, *(result.metrics[n] for n in NAMES)]]
     if result.reranked is not None:
         rows.append([f"{result.reranker} (top {result.top_k})", *(result.reranked[n] for n in NAMES)])
     echo(markdown_table(["model", *NAMES], rows))
     echo(f"{result.failed} of {result.queries} queries have no relevant document first")
+    if result.per_query and output:
+        echo(f"every query's ranking written to {output.with_name(result.per_query)}")
     if result.not_scored:
         echo(f"{result.not_scored['count']} queries have no relevant document judged: not scored", err=True)
 

@@ -1,8 +1,10 @@
 """``jbert eval retrieval``: a first stage (BM25 or an embedding model) on a retrieval set, optionally
 reranked, scored with nDCG@10, MRR@10, Recall@1/10/100 and MAP (``jbert.metrics.retrieval``).
 
-The result keeps, for ``jbert report``, a sample of failed queries (the top document is not relevant)
-with what was retrieved, and the queries that were not scored because nothing relevant was judged.
+The result keeps, for ``jbert report``, a sample of failed queries (the top document is not relevant),
+worst first, with what was retrieved, and the queries that were not scored because nothing relevant
+was judged. With an output file, every scored query's ranking goes beside it as JSON Lines
+(``jbert.evaluation.retrieval_queries``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,17 @@ from typing import Any
 
 from jbert.config.inference import RunSettings
 from jbert.errors import ConfigError
-from jbert.metrics.retrieval import RELEVANT, Run, evaluate_run, first_relevant_rank, ranked
+from jbert.evaluation.retrieval_queries import (
+    failed,
+    per_query_path,
+    query_record,
+    worst_first,
+    write_per_query,
+)
+from jbert.metrics.retrieval import Run, evaluate_run
 from jbert.readers.retrieval import Document, RetrievalSet, read_retrieval_dir, read_retrieval_set
 from jbert.retrieval.retrievers import RETRIEVERS, Encoder, Retriever, load_encoder
+from jbert.writers import check_output_path
 
 logger = logging.getLogger(__name__)
 SHOWN = 5  # retrieved documents kept per failed query
@@ -38,6 +48,7 @@ class RetrievalConfig(RunSettings):  # batch_size, device, precision, max_length
     similarity: str = "cosine"
     output: str | None = None  # metrics JSON
     failures: int = 20  # failed queries kept in the result
+    per_query_docs: int = 10  # retrieved documents kept per query in the per-query file
     encoder: Encoder | None = None  # Python callers: any (texts, as_) -> vectors instead of a model directory
     scorer: Any = None  # Python callers: any (pairs) -> scores instead of a reranker directory
 
@@ -55,6 +66,7 @@ class RetrievalResult:
     not_scored: dict[str, Any] = field(default_factory=dict)  # queries without a relevant document
     failures: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0  # queries whose top document is not relevant (all of them, not only the sample)
+    per_query: str | None = None  # the per-query file's name, beside the metrics file
     task: str = "retrieval"
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,13 +86,28 @@ def evaluate_retrieval(cfg: RetrievalConfig) -> RetrievalResult:
         data=cfg.data or str(cfg.queries), model=cfg.model or "<encoder>", queries=len(query_ids),
         documents=len(doc_ids), metrics=evaluate_run(data.qrels, run), not_scored=_not_scored(data),
     )
-    final = run
+    final, before = run, None
     if cfg.rerank or cfg.scorer:
-        final = _rerank(cfg, data, run)
+        final, before = _rerank(cfg, data, run), run
         result.reranker, result.top_k = cfg.rerank or "<scorer>", cfg.top_k
         result.reranked = evaluate_run(data.qrels, final)
-    result.failed, result.failures = failures(data, final, run if final is not run else None, cfg.failures)
+    _per_query(cfg, data, result, final, before)
     return result
+
+
+def _per_query(cfg: RetrievalConfig, data: RetrievalSet, result: RetrievalResult, final: Run,
+               before: Run | None) -> None:
+    """Every scored query's record: counted and sampled into ``result``, written beside the metrics."""
+    reranked = cfg.top_k if before is not None else None
+    records = [query_record(q, data.queries[q].text, judged, final.get(q, {}), cfg.per_query_docs,
+                            None if before is None else before.get(q, {}), reranked)
+               for q, judged in data.qrels.items()]
+    result.failed = len(failed(records))
+    result.failures = [failure(data, r) for r in worst_first(records)[: cfg.failures]]
+    path = per_query_path(cfg.output)
+    if path is not None:
+        write_per_query(path, records)
+        result.per_query = path.name
 
 
 def first_stage(cfg: RetrievalConfig, texts: list[str]) -> Retriever:
@@ -120,7 +147,8 @@ def _check(cfg: RetrievalConfig) -> None:
     if cfg.model == "bm25" and cfg.encoder is None and (cfg.index, cfg.similarity) != ("exact", "cosine"):
         raise ConfigError("--index and --similarity apply to embedding models, not to bm25")
     cfg.check()
-    for name in ("depth", "top_k"):
+    check_output_path(per_query_path(cfg.output))  # fail before the search, not after
+    for name in ("depth", "top_k", "per_query_docs"):
         if getattr(cfg, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
 
@@ -137,26 +165,14 @@ def _not_scored(data: RetrievalSet) -> dict[str, Any]:
     return {"count": len(missing), "ids": [q.id for q in missing[:100]]} if missing else {}
 
 
-def failures(data: RetrievalSet, run: Run, before: Run | None, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    """(how many queries fail, the first ``limit`` of them in file order) where a query fails when its
-    top document is not relevant."""
-    failed = []
-    for qid, judged in data.qrels.items():
-        ranking = ranked(run.get(qid, {}))
-        if ranking and judged.get(ranking[0], 0) >= RELEVANT:
-            continue
-        failed.append(qid)
-    return len(failed), [_failure(data, q, run, before) for q in failed[:limit]]
-
-
-def _failure(data: RetrievalSet, qid: str, run: Run, before: Run | None) -> dict[str, Any]:
-    judged, scores = data.qrels[qid], run.get(qid, {})
-    ranking = ranked(scores)
-    row = {"id": qid, "query": data.queries[qid].text, "first_relevant_rank": first_relevant_rank(ranking, judged)}
-    if before is not None:
-        row["first_relevant_rank_before_rerank"] = first_relevant_rank(ranked(before.get(qid, {})), judged)
-    row["relevant"] = [_doc(data.corpus[d], relevance=r) for d, r in judged.items() if r >= RELEVANT]
-    row["retrieved"] = [_doc(data.corpus[d], score=scores[d], relevance=judged.get(d, 0)) for d in ranking[:SHOWN]]
+def failure(data: RetrievalSet, record: dict[str, Any]) -> dict[str, Any]:
+    """A failed query's record with its relevant documents and the top ``SHOWN`` retrieved (shortened
+    texts, each retrieved one with its relevance), for reading without the corpus at hand."""
+    judged = data.qrels[record["id"]]
+    row = {k: v for k, v in record.items() if not k.startswith("retrieved")}
+    row["relevant"] = [_doc(data.corpus[d], relevance=judged[d]) for d in record["relevant"]]
+    row["retrieved"] = [_doc(data.corpus[d["id"]], score=d["score"], relevance=judged.get(d["id"], 0))
+                        for d in record["retrieved"][:SHOWN]]
     return row
 
 

@@ -61,6 +61,10 @@ def test_bm25_table_and_output(beir: Path, tmp_path: Path) -> None:
     row = next(line for line in result.output.splitlines() if line.startswith("| bm25"))
     assert row == "| bm25 | " + " | ".join(f"{saved['metrics'][n]:.4f}" for n in NAMES) + " |"
     assert len(saved["failures"]) == saved["failed"] and "reranked" not in saved
+    per_query = [json.loads(x) for x in (tmp_path / "metrics.queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert saved["per_query"] == "metrics.queries.jsonl" and len(per_query) == saved["queries"]
+    assert sum(r["ndcg@10"] for r in per_query) / len(per_query) == pytest.approx(saved["metrics"]["ndcg@10"])
+    assert f"every query's ranking written to {tmp_path / 'metrics.queries.jsonl'}" in result.output
 
 
 @pytest.fixture(scope="module")
