@@ -5,29 +5,31 @@
 
 Each run gets its metrics, learning curves (best checkpoint marked), the analysis its head calls
 for (confusion matrix, predicted-vs-gold scatter, per-type P/R/F1, QA by answer length and wrong
-answers), the sweep that selected it, its configuration and tokenizer fingerprint. Several runs
+answers, cosine vs gold score for embeddings, the ranking of the validation queries for rerankers), the sweep that selected it, its configuration and tokenizer fingerprint. Several runs
 add a comparison table and overlaid curves; JGLUE task runs (or a ``jbert eval jglue --output``
-JSON) add the JGLUE table beside the paper's baselines. Plots need matplotlib (``jbert[report]``).
+JSON) add the JGLUE table beside the paper's baselines; a ``jbert eval retrieval --output`` JSON adds
+its metrics, where the first relevant document ranks and the worst failed queries (``files`` holds
+the kinds of result file). Plots need matplotlib (``jbert[report]``).
 
 May import: every stage (``evaluation``, ``finetuning``, ``training``, ...); never ``jbert.api`` or the CLI.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jbert.errors import ConfigError
-from jbert.report import qa, sections  # noqa: F401  (qa registers the span analysis)
+from jbert.report import qa, ranking, retrieval, sections, similarity  # noqa: F401  (they register analyses)
+from jbert.report.files import FILE_KINDS, FileKind, ResultFile, files_html, read_result_file
 from jbert.report.html import esc, image, note, page, section, table
 from jbert.report.runs import RunData, load_run
 
 
 @dataclass
 class ReportConfig:
-    run_dirs: list[str]  # fine-tuned dirs, sweep outputs, folders of them, or `eval jglue --output` JSON
+    run_dirs: list[str]  # fine-tuned dirs, sweep outputs, folders of them, or `eval ... --output` JSON files
     output: str = "report.html"
     title: str | None = None
 
@@ -39,48 +41,43 @@ def write_report(cfg: ReportConfig) -> Path:
 
     check_output_path(cfg.output)  # fail before reading and plotting, not after
     pyplot()  # a missing matplotlib is one clear error up front
-    runs, jglue_files = collect(cfg.run_dirs)
-    html = build_html(runs, jglue_files, cfg.title)
+    runs, files = collect(cfg.run_dirs)
+    html = build_html(runs, files, cfg.title)
     with atomic_output(cfg.output) as stream:
         stream.write(html)
     return Path(cfg.output)
 
 
-def collect(paths: list[str]) -> tuple[list[RunData], list[dict[str, Any]]]:
-    """Runs found under ``paths`` (as ``jbert eval jglue`` finds them) and any JGLUE result JSONs."""
+def collect(paths: list[str]) -> tuple[list[RunData], list[ResultFile]]:
+    """Runs found under ``paths`` (as ``jbert eval jglue`` finds them) and the result files given."""
     from jbert.evaluation.jglue import find_models
 
     if not paths:
         raise ConfigError("give at least one run directory: jbert report RUN_DIR... --output report.html")
-    runs, jglue = [], []
+    runs, files = [], []
     for raw in paths:
         if not Path(raw).exists():
             raise ConfigError(f"{raw}: no such run directory or file")
         if Path(raw).is_file():
-            jglue.append(_jglue_json(Path(raw)))
+            files.append(read_result_file(Path(raw)))
         else:
             runs += [load_run(path) for path in find_models([raw])]
-    return runs, jglue
+    return runs, files
 
 
-def _jglue_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict) or "jbert" not in data:
-        raise ConfigError(f"{path}: not a run directory nor a `jbert eval jglue --output` JSON file")
-    return data
-
-
-def build_html(runs: list[RunData], jglue_files: list[dict[str, Any]], title: str | None = None) -> str:
-    title = title or (f"jbert report: {runs[0].name}" if len(runs) == 1 and not jglue_files
-                      else f"jbert report: {len(runs)} runs")
-    body = [jglue_html(runs, jglue_files)]
+def build_html(runs: list[RunData], files: list[ResultFile], title: str | None = None) -> str:
+    body = files_html(files, runs)  # evaluation results first: the JGLUE table, retrieval evaluations
     if len(runs) > 1:
         body.append(comparison_html(runs))
     body += [sections.run_section(run, i) for i, run in enumerate(runs)]
-    return page(title, "".join(body))
+    return page(title or _title(runs, files), "".join(body))
+
+
+def _title(runs: list[RunData], files: list[ResultFile]) -> str:
+    if len(runs) + len(files) == 1:
+        return f"jbert report: {runs[0].name if runs else files[0].path.name}"
+    counts = [f"{n} {what}{'s' if n > 1 else ''}" for n, what in ((len(runs), "run"), (len(files), "result file")) if n]
+    return f"jbert report: {', '.join(counts)}"
 
 
 def comparison_html(runs: list[RunData]) -> str:
@@ -154,3 +151,10 @@ def _best_per_jglue_task(runs: list[RunData]) -> tuple[dict[str, RunData], list[
                 continue
         chosen[name] = run
     return chosen, sorted(set(duplicates))
+
+
+def _jglue_file_html(files: list[ResultFile], runs: list[RunData]) -> str:
+    return jglue_html(runs, [f.data for f in files])
+
+
+FILE_KINDS.register("jglue")(FileKind("`jbert eval jglue --output`", lambda data: "jbert" in data, _jglue_file_html))

@@ -21,6 +21,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; display: block; margin: .6em 0; }
 pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: 12px; }
 mark.gold { background: #c8f0c8; }
+td ol, td ul { margin: 0; padding-left: 1.4em; font-size: 13px; }
 .note { color: #8a5a00; }
 .muted { color: #777; font-size: 13px; }
 """

@@ -99,18 +99,30 @@ def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> bytes:
     return png(fig)
 
 
-def scatter(predicted: Sequence[float], gold: Sequence[float], title: str) -> bytes:
-    """Predicted against gold with the y = x diagonal (a perfect model's points lie on it)."""
+def scatter(predicted: Sequence[float], gold: Sequence[float], title: str, xlabel: str = "gold",
+            ylabel: str = "predicted", diagonal: bool = True) -> bytes:
+    """Predicted against gold with the y = x diagonal (a perfect model's points lie on it); with
+    ``diagonal=False`` (the two on different scales, as cosine against a 0-5 score) the least squares
+    line instead."""
+    import numpy as np
+
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.6, 4.6))
     ax.scatter(gold, predicted, s=12, alpha=0.6, color=_COLORS[0])
-    low, high = min(*gold, *predicted), max(*gold, *predicted)
-    ax.plot([low, high], [low, high], color="#888", linestyle="--", linewidth=1, label="y = x")
-    ax.set_xlabel("gold")
-    ax.set_ylabel("predicted")
+    if diagonal:
+        low, high = min(*gold, *predicted), max(*gold, *predicted)
+        ax.plot([low, high], [low, high], color="#888", linestyle="--", linewidth=1, label="y = x")
+    elif len(set(gold)) > 1:  # a line needs two distinct gold values
+        slope, intercept = np.polyfit(gold, predicted, 1)
+        low, high = min(gold), max(gold)
+        ax.plot([low, high], [slope * low + intercept, slope * high + intercept], color="#888", linestyle="--",
+                linewidth=1, label="least squares")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     return png(fig)
 
 

@@ -79,3 +79,12 @@ def png_size(data: bytes) -> tuple[int, int]:
         assert image.format == "PNG"
         image.load()
         return image.size
+
+
+def check_self_contained(page: Page) -> None:
+    """No script, no link out (only in-page anchors), and every image a real PNG of some size."""
+    assert not page.tags & {"script", "link", "iframe", "object", "embed"}
+    assert all(url.startswith("#") for url in page.urls), page.urls
+    for image in page.images:
+        width, height = png_size(image)
+        assert width > 200 and height > 200

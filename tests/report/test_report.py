@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from _finetuned import jglue_dir  # noqa: F401  (fixture)
-from _report_html import parse, png_size
+from _report_html import check_self_contained, parse
 from typer.testing import CliRunner
 
 from jbert.cli import app
@@ -27,6 +27,8 @@ ANALYSIS = {
     "jsts": "Predicted vs gold",
     "jsquad": "Exact match and F1 by answer length (characters)",
     "ner": "Entities by type",
+    "embedding": "Cosine similarity vs gold score",
+    "reranker": "Ranking of the validation queries",
 }
 
 
@@ -40,14 +42,6 @@ def final(run: Path) -> dict[str, float]:
     return json.loads((run / "metrics.json").read_text(encoding="utf-8"))["final"]
 
 
-def check_self_contained(page) -> None:
-    assert not page.tags & {"script", "link", "iframe", "object", "embed"}
-    assert all(url.startswith("#") for url in page.urls), page.urls  # only in-page anchors
-    for image in page.images:
-        width, height = png_size(image)
-        assert width > 200 and height > 200
-
-
 @pytest.mark.parametrize("name", list(ANALYSIS))
 def test_one_run_per_head(name, trained, tmp_path):
     run = trained(name)
@@ -58,10 +52,10 @@ def test_one_run_per_head(name, trained, tmp_path):
     check_self_contained(page)
     assert f"{name}: {name}" in page.headings and "Learning curves" in page.headings
     assert ANALYSIS[name] in page.headings and "Tokenizer fingerprint" in page.headings
-    assert len(page.images) == 2  # curves + the head's analysis
+    assert len(page.images) == 2  # curves + the head's analysis (for a reranker: its ranks)
     metrics = dict((row[0], row[1]) for row in page.table("metric")[1:])
     primary = {"jnli": "accuracy", "jcommonsenseqa": "accuracy", "jsts": "pearson", "jsquad": "exact_match",
-               "ner": "f1"}[name]
+               "ner": "f1", "embedding": "spearman", "reranker": "ndcg@10"}[name]
     assert metrics[primary] == f"{final(run)[primary]:.4f}"
     fingerprint = dict((row[0], row[1]) for row in page.table("field")[1:])
     assert fingerprint["word_tokenizer"] == "mecab" and len(fingerprint["vocab_sha256"]) == 64
@@ -189,7 +183,8 @@ def test_errors_are_one_line_and_write_nothing(case, trained, tmp_path):
     elif case == "bad-json":
         target = tmp_path / "x.json"
         target.write_text("{}", encoding="utf-8")
-        expected = f"error: {target}: not a run directory nor a `jbert eval jglue --output` JSON file"
+        expected = (f"error: {target}: not a run directory nor a `jbert eval jglue --output` or "
+                    "`jbert eval retrieval --output` JSON file")
     elif case == "no-output-folder":
         target, out = trained("jsts"), tmp_path / "nope" / "report.html"
         expected = f"error: {out}: the folder {out.parent} does not exist"
