@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 demo: setup
 	bash scripts/demo.sh $(DEMO_DIR)
 
+# one pytest-xdist worker per core (at most TEST_WORKERS); a test file's tests stay on one worker, so the
+# models a file's fixtures train are trained once
+TEST_WORKERS ?= 4
+XDIST := -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile
+
 test: setup
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest $(XDIST)
 
 test-fast: setup
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest $(XDIST) -m "not slow"
 
 test-floor: setup  # the lowest transformers/tokenizers pyproject.toml allows, in a venv outside the repo
 	bash scripts/test_floor.sh
