@@ -3,18 +3,22 @@ head and label set) and collect every problem instead of stopping at the first.
 
 Row problems come from the readers (RowErrors) and from the head's own validation, run one row
 at a time so each bad row is named; the rest (empty texts, duplicated ids, train/valid overlap,
-label statistics) is looked at here. With a model, ``jbert.datacheck.tokens`` adds lengths.
+label statistics) is looked at here. What a head adds (the embedding layouts, the reranker's query
+groups ...) is registered by head name in ``jbert.datacheck.hooks``. With a model,
+``jbert.datacheck.tokens`` adds lengths.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
 from jbert.config.run import JbertConfig, with_recipe
 from jbert.data import Example, RowError
+from jbert.datacheck.head_checks import head_check
+from jbert.datacheck.pairs import column_name
 from jbert.datacheck.report import DataReport
 from jbert.errors import DataFormatError
 from jbert.finetuning.datafiles import make_head, resolve_data_files, resolve_spec
@@ -31,22 +35,26 @@ def check_data(cfg: JbertConfig) -> DataReport:
     cfg = with_recipe(cfg, spec.recipe)  # the lengths finetune would use (JSQuAD: 384)
     train_path, valid_path = resolve_data_files(cfg.data, spec)
     report = DataReport(task=spec.name)
+    hook = head_check(spec.head)  # what the task's head adds (jbert.datacheck.hooks)
     context = {"iob": cfg.data.iob, "encoding": cfg.data.encoding}
     splits = {"train": _read(report, "train", train_path, spec, context)}
     if valid_path is not None:
         splits["valid"] = _read(report, "valid", valid_path, spec, context)
-    head = _head(report, spec, splits["train"])
-    valid_rows: dict[str, list[Example]] = {}  # per split, the rows the head accepts (encodable)
     for split, examples in splits.items():
-        if head is not None:
-            valid_rows[split] = _validate(report, head, examples)
-        _empty_texts(report, examples)
+        _empty_texts(report, spec, examples)
         _duplicate_ids(report, examples)
         report.splits[split]["labels"] = label_counts(spec.head, examples)
+    usable = {split: hook.rows(report, spec, examples) for split, examples in splits.items()}
+    head = _head(report, spec, usable["train"])
+    valid_rows: dict[str, list[Example]] = {}  # per split, the rows the head accepts (encodable)
+    if head is not None:
+        valid_rows = {split: hook.validate(report, head, split, examples) for split, examples in usable.items()}
+        _prepare(report, head, cfg, valid_rows["train"])
+        hook.check(report, head, valid_rows)
     if spec.head in CLASS_HEADS:
         _mixed_label_types(report, [e for examples in splits.values() for e in examples])
     if "valid" in splits:
-        _overlap(report, splits["train"], splits["valid"])
+        _overlap(report, splits["train"], splits["valid"], hook.key)
         train_labels = set(report.splits["train"]["labels"])
         report.labels_only_in_valid = sorted(set(report.splits["valid"]["labels"]) - train_labels)
     if cfg.model.name_or_path and head is not None:
@@ -81,21 +89,21 @@ def _head(report: DataReport, spec: Any, train: Sequence[Example]) -> Head | Non
         return None
 
 
-def _validate(report: DataReport, head: Head, examples: Sequence[Example]) -> list[Example]:
-    """The head's checks row by row (it stops at the first bad row otherwise); the rows it accepts."""
-    accepted = []
-    for example in examples:
+def _prepare(report: DataReport, head: Head, cfg: JbertConfig, train: Sequence[Example]) -> None:
+    """What finetune does before encoding: the --model directory's settings, then the loss these rows
+    choose (or ``training.loss``); rows the loss cannot train on are reported."""
+    head.attach(cfg.model.name_or_path)
+    if train:
         try:
-            head.validate([example], train=True)
-            accepted.append(example)
+            head.choose_loss(cfg.training.loss, train)
         except DataFormatError as exc:
             report.add(exc.kind, exc.path, exc.line, exc.reason)
-    return accepted
 
 
-def _empty_texts(report: DataReport, examples: Sequence[Example]) -> None:
+def _empty_texts(report: DataReport, spec: Any, examples: Sequence[Example]) -> None:
     for example in examples:
-        empty = [name for name, text in (("text", example.text), ("text_pair", example.text_pair))
+        empty = [column_name(spec, example, role) for role, text in (("text", example.text),
+                                                                     ("text_pair", example.text_pair))
                  if text is not None and not text.strip()]
         if empty:
             report.add("empty_text", example.source, example.line, f"empty {' and '.join(empty)}")
@@ -124,17 +132,16 @@ def _mixed_label_types(report: DataReport, examples: Sequence[Example]) -> None:
             report.add("mixed_label_types", example.source, example.line, f"label {example.label!r} ({kind})")
 
 
-def _overlap(report: DataReport, train: Sequence[Example], valid: Sequence[Example]) -> None:
-    """Validation rows whose inputs (text, pair, choices) also occur in training: a score on them
-    measures memory, not generalisation."""
-    seen = {_key(e): e.line for e in train}
+def _overlap(report: DataReport, train: Sequence[Example], valid: Sequence[Example],
+             key: Callable[[Example], Hashable]) -> None:
+    """Validation rows whose inputs (``key``: text, pair, choices) also occur in training: a score on
+    them measures memory, not generalisation."""
+    seen: dict[Hashable, int] = {}
+    for example in train:
+        seen.setdefault(key(example), example.line)
     for example in valid:
-        if _key(example) in seen:
-            report.add("overlap", example.source, example.line, f"same text as train line {seen[_key(example)]}")
-
-
-def _key(example: Example) -> tuple[Any, ...]:
-    return example.text, example.text_pair, example.choices
+        if key(example) in seen:
+            report.add("overlap", example.source, example.line, f"same text as train line {seen[key(example)]}")
 
 
 def label_counts(head: str, examples: Sequence[Example]) -> dict[str, int]:

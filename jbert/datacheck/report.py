@@ -21,12 +21,28 @@ KINDS: dict[str, tuple[str, str]] = {
     "unknown_label": (ERROR, "labels outside the label set (the task spec's, else the training file's)"),
     "labels": (ERROR, "a label set a model cannot be trained on"),
     "invalid": (ERROR, "rows the task's head rejects"),
+    "layout": (ERROR, "rows whose columns differ from the file's first row (the columns choose the embedding "
+                      "loss: every row of a file needs the same)"),
+    "missing_group": (ERROR, "rows without a group id (query_id) in a file whose other rows have one (listwise)"),
+    "small_group": (ERROR, "query groups with one document (the listwise loss ranks several)"),
+    "group_without_positive": (ERROR, "query groups without a relevant document (label >= 1), which the "
+                                      "listwise loss needs"),
     "iob_repaired": (WARNING, "I-X tags that continue no entity, read as its start (as conlleval/seqeval)"),
     "mixed_label_types": (WARNING, "labels written as different JSON types: a class is its label's text, so 1 and "
                                    "\"1\" are one class but 1.0 and true are others; write every label one way"),
     "empty_text": (WARNING, "rows with an empty text"),
     "duplicate_id": (WARNING, "ids used by more than one row (outputs are keyed by id)"),
+    "query_without_positive": (WARNING, "queries without a relevant document (label >= 1): no ranking signal "
+                                        "in training; left out of nDCG/MRR/MAP in validation"),
+    "conflicting_labels": (WARNING, "pairs that occur again with another label (the model is taught both)"),
+    "duplicate_pair": (WARNING, "pairs that occur again with the same label (trained on twice)"),
+    "positive_is_anchor": (WARNING, "anchor/positive pairs whose positive is the anchor itself (nothing to learn)"),
+    "negative_is_positive": (WARNING, "hard negatives equal to their row's anchor or positive"),
+    "shared_positive": (WARNING, "anchors whose positive an earlier anchor has too (handled: rows that share a "
+                                 "text never share a batch, so batches may come out short)"),
     "overlap": (WARNING, "validation rows whose text is also in the training file"),
+    "query_overlap": (WARNING, "validation queries / sentences also in the training file (in another pair): "
+                               "a leak"),
     "truncated": (WARNING, "rows longer than max_length (cut; QA: the question is cut)"),
     "misaligned": (WARNING, "entities / answers that do not start and end on token boundaries"),
 }
@@ -103,6 +119,8 @@ def format_report(report: DataReport, shown: int = 10) -> str:
                      f"{stats['rows_in_error']} in error")
         if stats.get("labels"):
             lines.append("  labels: " + ", ".join(f"{k} {v}" for k, v in stats["labels"].items()))
+        for name, values in stats.get("statistics", {}).items():  # the head's own (jbert.datacheck.hooks)
+            lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
     if report.labels_only_in_valid:
         lines.append("labels in valid but not in train: " + ", ".join(report.labels_only_in_valid))
     if report.tokens:

@@ -15,6 +15,7 @@ import numpy as np
 from jbert.config.encoding import EncodeOptions
 from jbert.config.run import JbertConfig
 from jbert.data import Example
+from jbert.datacheck.head_checks import head_check
 from jbert.datacheck.report import DataReport
 from jbert.heads import EncodeStats, Head
 from jbert.tokenization import load_tokenizer
@@ -31,7 +32,8 @@ def token_statistics(
     for split, examples in splits.items():
         if not examples:
             continue
-        lengths = token_lengths(head.name, examples, tokenizer)
+        lengths = head_check(head.name).token_lengths(head, examples, tokenizer)
+        lengths = token_lengths(head.name, examples, tokenizer) if lengths is None else lengths
         head.stats = EncodeStats()
         features = head.encode(examples, tokenizer, options)
         split_stats: dict[str, Any] = {

@@ -130,6 +130,11 @@ class EmbeddingHead(Head):
         self.stats.truncated += int(cut.sum())
         return features
 
+    def texts(self, examples: Sequence[Example]) -> list[list[str]]:
+        """The texts ``encode`` tokenizes for prediction, prefixed: one list per column (``jbert data check``
+        measures their lengths)."""
+        return self._texts(examples, train=False)[0]
+
     def _texts(self, examples: Sequence[Example], train: bool) -> tuple[list[list[str]], list[Any] | None]:
         """The texts of each column (prefixed) and the training targets (None: no labels)."""
         layout = rows.layout(examples, self.negative_columns)

@@ -46,9 +46,14 @@ LOSSES.register("softmax")(LossKind("class"))
 _NEGATIVE = re.compile(r"negative(_?\d+)?$")  # negative, negative_1, negative2 ... (sentence-transformers' names)
 
 
+def negative_columns(example: Example, columns: Sequence[str] | None = None) -> list[str]:
+    """The row's hard-negative columns: the named ``columns``, else every ``negative``/``negative_N`` column."""
+    return list(columns) if columns is not None else [k for k in example.fields if _NEGATIVE.match(str(k))]
+
+
 def negatives(example: Example, columns: Sequence[str] | None = None) -> list[str]:
-    """The row's hard negatives: the named ``columns``, else every ``negative``/``negative_N`` column."""
-    names = columns if columns is not None else [k for k in example.fields if _NEGATIVE.match(str(k))]
+    """The row's hard negatives: the texts of its ``negative_columns``."""
+    names = negative_columns(example, columns)
     out = []
     for name in names:
         value = example.fields.get(name)
