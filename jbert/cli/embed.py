@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from jbert import api
-from jbert.cli._app import app, batch_size_option, cli_errors, device_option, precision_option
+from jbert.cli._app import app, batch_size_option, cli_errors, device_option, precision_option, progress_flag
 from jbert.cli.predict import print_row_summary
 from jbert.inference.embed import EmbedConfig
+from jbert.inference.shards import is_main_process
+from jbert.writers.progress import show_progress
 
 _HELP = """Embed texts with an embedding model (from `jbert finetune embedding`, or
 any sentence-transformers directory): one vector per input row, in input
@@ -35,6 +36,12 @@ A model with query/document prefixes needs --as query or --as document
 first one and leaves no output; --on-error skip writes each to the
 errors file and carries on. The summary on stderr counts rows in, rows
 out and rows in error.
+
+\b
+Many processes (GPUs, or CPU processes): the rows are shared out and
+one output is written, in input order, by the first process:
+  accelerate launch --multi_gpu --num_processes 4 -m jbert embed ...
+(on a machine without a GPU the processes run on the CPU).
 """
 
 
@@ -63,7 +70,8 @@ def embed(
         model=str(model), inputs=list(inputs), output=output, format=fmt, input_format=input_format,
         text_column=text_column, id_column=id_column, as_=as_, normalize=normalize, batch_size=batch_size,
         device=device, precision=precision, max_length=max_length, on_error=on_error, errors=errors,
-        chunk_size=chunk_size, progress=sys.stderr.isatty() if progress is None else progress,
+        chunk_size=chunk_size, progress=progress if progress is not None else show_progress(progress_flag()),
     )
     s = api.embed(cfg)
-    print_row_summary(s, f"{s.dimension}-dim vectors; ")
+    if is_main_process():  # under accelerate launch, rank 0 wrote the output and holds the counts
+        print_row_summary(s, f"{s.dimension}-dim vectors; ")

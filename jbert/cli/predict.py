@@ -19,6 +19,7 @@ from jbert.cli._app import (
 from jbert.cli._data import encoding_option
 from jbert.config.inference import RunSettings
 from jbert.inference import PredictConfig, PredictSummary
+from jbert.inference.shards import is_main_process
 from jbert.writers.progress import show_progress
 
 _HELP = """Run a fine-tuned model over input files: one output row per input
@@ -56,6 +57,12 @@ the output is stdout) and carries on; rows are isolated in every format
 (a CoNLL sentence, a SQuAD question); a file that is not UTF-8, not
 JSON at all or has broken CSV quoting still stops.
 The summary on stderr counts rows in, rows out and rows in error.
+
+\b
+Many processes (GPUs, or CPU processes): the rows are shared out and
+one output is written, in input order, by the first process:
+  accelerate launch --multi_gpu --num_processes 4 -m jbert predict ...
+(on a machine without a GPU the processes run on the CPU).
 """
 
 
@@ -113,7 +120,9 @@ def predict(
         progress=progress if progress is not None else show_progress(progress_flag()),
         encoding=encoding or "utf-8",
     )
-    print_row_summary(api.predict(cfg))
+    summary = api.predict(cfg)
+    if is_main_process():  # under accelerate launch, rank 0 wrote the output and holds the counts
+        print_row_summary(summary)
 
 
 def print_row_summary(s: PredictSummary, detail: str = "") -> None:

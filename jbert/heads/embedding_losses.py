@@ -6,7 +6,8 @@ order) and the labels, and returns a scalar:
 
   mnrl      anchor, positive[, negatives...]: cross-entropy over ``scale * cos(anchor, every positive
             and negative in the batch)``, the right one being the row's own positive
-            (MultipleNegativesRankingLoss / InfoNCE with in-batch negatives)
+            (MultipleNegativesRankingLoss / InfoNCE with in-batch negatives); with several processes
+            the batch is the global one: every rank's candidates, gathered with gradients
   simcse    the same loss on a text embedded twice (dropout makes the two differ): unsupervised SimCSE
   cosent    sentence1, sentence2, score: ``log(1 + sum exp(scale * (cos_j - cos_i)))`` over the pairs
             whose gold score says i should be more similar than j (CoSENTLoss)
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from jbert.heads.embedding_rows import SCALE
+from jbert.heads.gather import gather_rows
 
 
 def _cos_matrix(a: Tensor, b: Tensor) -> Tensor:
@@ -37,6 +39,10 @@ def _cos_matrix(a: Tensor, b: Tensor) -> Tensor:
 
 
 class MultipleNegativesRankingLoss(nn.Module):
+    """With several processes (torch.distributed), each rank's anchors are scored against the candidates
+    of every rank (``gather_rows``, with gradients): the negatives are the global batch's, as
+    sentence-transformers' ``gather_across_devices=True``."""
+
     def __init__(self, scale: float = SCALE):
         super().__init__()
         self.scale = scale
@@ -44,10 +50,12 @@ class MultipleNegativesRankingLoss(nn.Module):
     def forward(self, embeddings: Tensor, labels: Tensor | None = None) -> Tensor:
         embeddings = embeddings.float()
         anchors = embeddings[:, 0]  # [batch, dim]
+        # [global batch, texts - 1, dim]; this rank's rows start at `offset` (0 in one process)
+        gathered, offset = gather_rows(embeddings[:, 1:])
         # every candidate of the batch, column by column: all positives, then all first negatives ...
-        candidates = embeddings[:, 1:].transpose(0, 1).reshape(-1, embeddings.shape[-1])
-        scores = _cos_matrix(anchors, candidates) * self.scale  # [batch, batch * (texts - 1)]
-        return F.cross_entropy(scores, torch.arange(len(anchors), device=scores.device))
+        candidates = gathered.transpose(0, 1).reshape(-1, embeddings.shape[-1])
+        scores = _cos_matrix(anchors, candidates) * self.scale  # [batch, global batch * (texts - 1)]
+        return F.cross_entropy(scores, torch.arange(offset, offset + len(anchors), device=scores.device))
 
 
 class CoSENTLoss(nn.Module):

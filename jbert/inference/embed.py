@@ -16,7 +16,7 @@ import numpy as np
 
 from jbert.config.inference import RunSettings
 from jbert.config.tasks import TaskSpec
-from jbert.inference.core import Predictor, resolve_device
+from jbert.inference.core import Predictor
 from jbert.inference.embedding import dimension, l2_normalize, load_embedder, prefix_role
 from jbert.inference.inputs import input_reader, read_items
 from jbert.inference.predict import (
@@ -27,6 +27,9 @@ from jbert.inference.predict import (
     check_streaming,
     count_rows_into,
 )
+from jbert.inference.shards import Shards
+from jbert.writers import check_output_path
+from jbert.writers.outputs import output_lock
 from jbert.writers.vectors import open_vectors, vector_format
 
 
@@ -54,7 +57,14 @@ class EmbedSummary(PredictSummary):  # the same counts, and the vectors' width
 def run_embed(cfg: EmbedConfig) -> EmbedSummary:
     """Embed every row of ``cfg.inputs`` with ``cfg.model``; see the module docstring."""
     _check(cfg)
-    device = resolve_device(cfg.device) if cfg.device else None
+    shards = Shards.start(cfg.device, cfg.inputs)  # one process, or this one's part under accelerate launch
+    # the outputs are ours from here to the end, as predict's: a second run on them refuses at once
+    with shards.on_main(output_lock(cfg.output), output_lock(_errors_path(cfg))):
+        return _embed(cfg, shards)
+
+
+def _embed(cfg: EmbedConfig, shards: Shards) -> EmbedSummary:
+    device = shards.device
     loaded = load_embedder(cfg.model, device)
     loaded.head.embed_as = prefix_role(loaded.head, cfg.as_, "--as")
     loaded.head.negative_columns = []  # one text a row: negative columns, if the file has any, are not read
@@ -64,13 +74,12 @@ def run_embed(cfg: EmbedConfig) -> EmbedSummary:
     readers = [input_reader(path, spec, cfg.input_format) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = EmbedSummary(output=cfg.output, errors_path=_errors_path(cfg), dimension=dimension(loaded))
-    with (
-        open_vectors(cfg.output, summary.dimension, cfg.format) as out,
-        _error_sink(summary.errors_path, skip) as err,
-        _progress(cfg, readers) as bar,
-    ):
+    # rank 0 alone writes (the only process, but for accelerate launch); the loop body runs there only
+    with shards.on_main(open_vectors(cfg.output, summary.dimension, cfg.format),
+                        _error_sink(summary.errors_path, skip), _progress(cfg, readers, "embed")) as (out, err, bar):
         for path, reader in zip(cfg.inputs, readers, strict=True):
-            for pairs, errors in predictor.stream(read_items(path, spec, reader, skip), cfg.chunk_size, skip):
+            items = read_items(path, spec, reader, skip)
+            for pairs, errors in shards.stream(predictor, items, cfg.chunk_size, skip):
                 keys = [{"id": ex.id, "line": ex.line, **({"source": path} if len(cfg.inputs) > 1 else {})}
                         for ex, _ in pairs]
                 vectors = np.stack([p.vector for _, p in pairs]) if pairs else np.zeros((0, summary.dimension))
@@ -78,7 +87,7 @@ def run_embed(cfg: EmbedConfig) -> EmbedSummary:
                 err.write(e.to_row() for e in errors)
                 count_rows_into(summary, len(pairs), len(errors))
                 bar.update(len(pairs) + len(errors))
-    summary.truncated, summary.seconds = predictor.truncated, time.perf_counter() - started
+    summary.truncated, summary.seconds = shards.total(predictor.truncated), time.perf_counter() - started
     return summary
 
 
@@ -91,6 +100,8 @@ def _single_text(spec: TaskSpec, cfg: EmbedConfig) -> TaskSpec:
 def _check(cfg: EmbedConfig) -> None:
     check_streaming(cfg)
     vector_format(cfg.output, cfg.format)  # an unknown format fails before the model loads
+    check_output_path(cfg.output)  # and so does an output that cannot be written (the lock needs its folder)
+    check_output_path(_errors_path(cfg))
 
 
 __all__ = ["EmbedConfig", "EmbedSummary", "run_embed"]

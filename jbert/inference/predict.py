@@ -18,8 +18,9 @@ from typing import Any
 from jbert.config.inference import RunSettings
 from jbert.data import Prediction
 from jbert.errors import ConfigError
-from jbert.inference.core import Predictor, RowError, resolve_device
+from jbert.inference.core import Predictor, RowError
 from jbert.inference.inputs import count_rows, input_reader, read_items
+from jbert.inference.shards import Shards
 from jbert.readers import ReadContext
 from jbert.writers import JsonlWriter, RowWriter, check_output_path, open_rows, output_format, prediction_row
 from jbert.writers.outputs import output_lock
@@ -56,16 +57,17 @@ class PredictSummary:
 def run_predict(cfg: PredictConfig) -> PredictSummary:
     """Predict every row of ``cfg.inputs`` with the model in ``cfg.model``; see the module docstring."""
     _check(cfg)
+    shards = Shards.start(cfg.device, cfg.inputs)  # one process, or this one's part under accelerate launch
     # the outputs are ours from here to the end: a second run on them refuses at once, not at the rename
-    with output_lock(cfg.output), output_lock(_errors_path(cfg)):
-        return _predict(cfg)
+    with shards.on_main(output_lock(cfg.output), output_lock(_errors_path(cfg))):
+        return _predict(cfg, shards)
 
 
-def _predict(cfg: PredictConfig) -> PredictSummary:
+def _predict(cfg: PredictConfig, shards: Shards) -> PredictSummary:
     from jbert.inference.loading import load_finetuned
 
     # an explicit --device is checked before the model loads; auto waits for it (an ONNX model needs no torch)
-    device = resolve_device(cfg.device) if cfg.device else None
+    device = shards.device
     ft = load_finetuned(cfg.model, device=device)
     started = time.perf_counter()  # the predict stage: read, encode, forward, decode, write
     options = replace(ft.options, n_best_size=max(ft.options.n_best_size, cfg.n_best or 0))
@@ -73,14 +75,12 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
     readers = [input_reader(path, ft.spec, cfg.input_format, unlabeled=True) for path in cfg.inputs]
     skip = cfg.on_error == "skip"
     summary = PredictSummary(output=cfg.output, errors_path=_errors_path(cfg))
-    with (
-        open_rows(cfg.output, cfg.format) as out,
-        _error_sink(summary.errors_path, skip) as err,
-        _progress(cfg, readers) as bar,
-    ):
+    # rank 0 alone writes (the only process, but for accelerate launch); the loop body runs there only
+    with shards.on_main(open_rows(cfg.output, cfg.format), _error_sink(summary.errors_path, skip),
+                        _progress(cfg, readers)) as (out, err, bar):
         for path, reader in zip(cfg.inputs, readers, strict=True):
             items = read_items(path, ft.spec, reader, skip, ft.config.data.iob, cfg.encoding)
-            for pairs, errors in predictor.stream(items, cfg.chunk_size, skip):
+            for pairs, errors in shards.stream(predictor, items, cfg.chunk_size, skip):
                 rows = [prediction_row(ex, _trim(pred, cfg.n_best)) for ex, pred in pairs]
                 if len(cfg.inputs) > 1:
                     rows = [{"source": path, **row} for row in rows]
@@ -88,7 +88,7 @@ def _predict(cfg: PredictConfig) -> PredictSummary:
                 err.write(e.to_row() for e in errors)
                 count_rows_into(summary, len(pairs), len(errors))
                 bar.update(len(pairs) + len(errors))
-    summary.truncated, summary.seconds = predictor.truncated, time.perf_counter() - started
+    summary.truncated, summary.seconds = shards.total(predictor.truncated), time.perf_counter() - started
     return summary
 
 
@@ -145,12 +145,12 @@ def _error_sink(path: str | None, skip: bool) -> Iterator[RowWriter]:
 
 
 @contextmanager
-def _progress(cfg: PredictConfig, readers: list[str]) -> Iterator[object]:
+def _progress(cfg: PredictConfig, readers: list[str], desc: str = "predict") -> Iterator[object]:
     """A rows bar on stderr; with a total (and so an ETA) when every input's row count can be known."""
     counts = [count_rows(path, reader) for path, reader in zip(cfg.inputs, readers, strict=True)] \
         if cfg.progress else [None]
     total = None if None in counts else sum(counts)  # type: ignore[arg-type]
-    bar = progress_bar(total, "predict", "rows", enabled=cfg.progress)
+    bar = progress_bar(total, desc, "rows", enabled=cfg.progress)
     try:
         yield bar
     finally:

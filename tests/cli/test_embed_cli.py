@@ -172,3 +172,19 @@ def test_finetune_errors_are_one_line(tiny_model_dir, tmp_path):
                    "--valid", tmp_path / "t.jsonl", "--output", tmp_path / "o"), f"{tmp_path / 't.jsonl'}:1: label")
     fails_with(run("finetune", "jsts", "--model", tiny_model_dir, "--train", JGLUE / "jsts-train.jsonl",
                    "--output", tmp_path / "o", "--set", "training.loss=cosent"), "the pair-regression head trains with one loss")
+
+
+def test_embed_bar_on_a_terminal_and_none_with_quiet(finetuned, tmp_path, monkeypatch):
+    import re
+
+    import jbert.writers.progress
+
+    monkeypatch.setattr(jbert.writers.progress, "stderr_is_tty", lambda: True)  # as an interactive shell
+    texts = tmp_path / "t.txt"
+    texts.write_text("猫\n犬\n鳥\n", encoding="utf-8")
+    shown = run("embed", "--model", finetuned("embedding"), texts, "-o", tmp_path / "a.npy")
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"embed: 100%\|.*\| 3/3 \[", shown.stderr), shown.stderr
+    quiet = run("-q", "embed", "--model", finetuned("embedding"), texts, "-o", tmp_path / "b.npy")
+    assert quiet.exit_code == 0, quiet.output
+    assert "embed:" not in quiet.stderr and "rows in: 3, rows out: 3" in quiet.stderr
