@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from jbert.models.directory import CONFIG_FILE, tokenizer_fingerprint
+from jbert.models.st_format import MODULES_FILE, POOLING_DIR, SBERT_CONFIG_FILE, ST_CONFIG_FILE
 from jbert.tokenization.fingerprint import COMPARED
 from jbert.training.feature_cache import cache_file
 
@@ -32,7 +33,8 @@ FORMAT = 1  # bump when what is cached, or how, changes
 
 
 def teacher_fingerprint(path: Path) -> dict[str, Any]:
-    """What makes a teacher this teacher: its weights, its saved config and its tokenizer."""
+    """What makes a teacher this teacher: its weights, its saved config (``jbert_config.yaml``, or a
+    sentence-transformers directory's module files: pooling, prompts) and its tokenizer."""
     weights = hashlib.sha256()
     files = sorted(f for pattern in _WEIGHTS for f in path.glob(pattern) if f.is_file())
     for f in files:
@@ -44,9 +46,19 @@ def teacher_fingerprint(path: Path) -> dict[str, Any]:
     return {
         "path": str(path.resolve()),
         "weights_sha256": weights.hexdigest(),
-        "config_sha256": hashlib.sha256((path / CONFIG_FILE).read_bytes()).hexdigest(),
+        "config_sha256": _config_hash(path),
         "tokenizer": {k: tokenizer.get(k) for k in COMPARED},
     }
+
+
+def _config_hash(path: Path) -> str:
+    if (path / CONFIG_FILE).is_file():
+        return hashlib.sha256((path / CONFIG_FILE).read_bytes()).hexdigest()
+    digest = hashlib.sha256()  # a sentence-transformers directory jbert did not write
+    for f in (path / MODULES_FILE, path / ST_CONFIG_FILE, path / SBERT_CONFIG_FILE, path / POOLING_DIR / "config.json"):
+        if f.is_file():
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
 
 
 def data_key(source: Path) -> dict[str, Any]:

@@ -4,7 +4,9 @@
 ``--unlabeled`` file get placeholder labels (skipped by the gold loss) and ``labelled = False``.
 ``DistillCollator`` pads the model inputs as the head's collator does and the teacher's arrays to the
 same width: ``teacher_<name>`` tensors, ``labelled`` and, where features carry offsets, ``token_mask``
-(content tokens: [CLS], [SEP] and padding excluded).
+(content tokens: [CLS], [SEP] and padding excluded). For an embedding model, whose rows hold any number
+of texts (a labelled anchor, positive and negative beside an unlabeled lone text), a batch's shorter rows
+are filled up with filler texts and ``text_mask`` says which texts are real.
 """
 
 from __future__ import annotations
@@ -66,7 +68,12 @@ class DistillCollator:
     def __call__(self, features: Sequence[Feature]) -> dict[str, Any]:
         import torch
 
+        text_mask = None
+        if self.kind.texts:
+            features, text_mask = fill_texts(features)
         batch = self.base(features)
+        if text_mask is not None:
+            batch["text_mask"] = torch.from_numpy(text_mask)
         width = batch["input_ids"].shape[-1]
         if "offset_mapping" in features[0]:
             masks = [[span is not None for span in f["offset_mapping"]] for f in features]
@@ -77,6 +84,28 @@ class DistillCollator:
                 batch[TEACHER + name] = torch.from_numpy(_pad(arrays, target_spec(self.kind, name), width))
             batch["labelled"] = torch.tensor([bool(f["labelled"]) for f in features])
         return batch
+
+
+_TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def fill_texts(features: Sequence[Feature]) -> tuple[Sequence[Feature], np.ndarray]:
+    """Rows with fewer texts than the batch's most get filler texts (their first token alone: a real,
+    one-token sequence, so no row of the model's input is all padding), so that all stack as
+    ``[batch, texts, seq]``; and the ``[batch, texts]`` mask of the real ones."""
+    counts = [len(f["input_ids"]) for f in features]
+    most = max(counts)
+    mask = np.arange(most)[None, :] < np.array(counts)[:, None]
+    if min(counts) == most:
+        return features, mask
+    filled = []
+    for feature, count in zip(features, counts, strict=True):
+        feature = dict(feature)
+        for key in _TEXT_INPUTS:
+            if key in feature:
+                feature[key] = list(feature[key]) + [list(feature[key][0][:1])] * (most - count)
+        filled.append(feature)
+    return filled, mask
 
 
 def _pad(arrays: Sequence[np.ndarray], target: Target, width: int) -> np.ndarray:

@@ -11,11 +11,16 @@ Soft losses compare the student with the teacher's cached outputs, per row:
 - ``spans`` (extractive QA), start and end ``[B, S]``: the KL of the start distribution and of the end
   distribution over the window's real tokens, averaged. With ``distill.top_k`` the teacher keeps only its
   k best logits per distribution: its probabilities are the softmax of those k (zero elsewhere), and the
-  KL runs over them: the exact KL to that truncated teacher.
+  KL runs over them: the exact KL to that truncated teacher;
+- ``vectors`` (sentence embeddings), ``[B, texts, dim]``: the MSE between the student's and the teacher's
+  vector of each text, averaged over the row's real texts (sentence-transformers' MSELoss, Reimers and
+  Gurevych 2020); a temperature means nothing for a vector.
 
 Gold losses are the heads' own (cross-entropy, MSE) per row, with a mask of the rows that have a
-label. ``combine`` mixes them: ``alpha * soft + (1 - alpha) * gold`` on labelled rows, ``soft`` alone on
-rows without a label (``--unlabeled``), averaged over the batch. ``hidden_mse``: the optional hidden-state
+label; an embedding head's loss (MNRL, CoSENT ...) is one number for a batch (in-batch negatives): it
+runs over the batch's labelled rows and each of them carries it. ``combine`` mixes them:
+``alpha * soft + (1 - alpha) * gold`` on labelled rows, ``soft`` alone on rows without a label
+(``--unlabeled``), averaged over the batch. ``hidden_mse``: the optional hidden-state
 term (TinyBERT's), added with ``distill.hidden_weight``.
 
 A new head distils with one entry in ``HEAD_KINDS`` (and one in ``KINDS`` for a new output kind).
@@ -34,6 +39,7 @@ import torch.nn.functional as F
 from jbert.registry import Registry
 
 Tensors = Mapping[str, torch.Tensor]
+VECTOR_DTYPE = np.float16  # cached teacher vectors (docs/distillation.md: sizes and error measured)
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,8 @@ class OutputKind:
 
     ``targets(outputs, length, top_k)``: one feature's teacher outputs (numpy, cut to its ``length``
     tokens) -> the arrays to cache. ``soft(student, teacher, batch, T)`` and ``gold(student, batch)`` give
-    one loss per row (``gold`` also which rows have a label)."""
+    one loss per row (``gold`` also which rows have a label); ``batch`` holds the model inputs, the labels,
+    ``token_mask``, ``text_mask``, ``labelled`` and, for ``own_loss``, the student's loss as ``gold_loss``."""
 
     name: str
     outputs: tuple[str, ...]  # the ModelOutput fields the teacher's soft targets come from
@@ -60,6 +67,10 @@ class OutputKind:
     gold: Callable[[Tensors, Tensors], tuple[torch.Tensor, torch.Tensor]]
     cached: Mapping[str, Target] = field(default_factory=dict)
     label_names: tuple[str, ...] = ("labels",)
+    texts: bool = False  # rows hold any number of texts ([texts, seq]): batches fill short rows, text_mask
+    hidden: bool = True  # the student gives hidden states to match (distill.hidden_weight)
+    same_width: bool = False  # the student's outputs are the teacher's vectors themselves: widths must agree
+    own_loss: bool = False  # gold: the student's own loss (``student.loss``, one number a batch), labelled rows only
 
 
 KINDS: Registry[OutputKind] = Registry("distillation output kind")
@@ -212,6 +223,32 @@ def _span_gold(student: Tensors, batch: Tensors) -> tuple[torch.Tensor, torch.Te
     return (losses[0] + losses[1]) / 2, valid
 
 
+def _vector_targets(outputs: Mapping[str, np.ndarray], length: int, top_k: int | None) -> dict[str, np.ndarray]:
+    return {"vectors": np.asarray(outputs["embeddings"], dtype=VECTOR_DTYPE)}
+
+
+def _vectors_soft(student: Tensors, teacher: Tensors, batch: Tensors, temperature: float) -> torch.Tensor:
+    per_text = ((student["embeddings"].float() - teacher["vectors"].float()) ** 2).mean(-1)  # [B, texts]
+    mask = batch.get("text_mask")
+    return masked_mean(per_text, mask) if mask is not None else per_text.mean(-1)
+
+
+def _vectors_gold(student: Tensors, batch: Tensors) -> tuple[torch.Tensor, torch.Tensor]:
+    """The head's own loss (``batch["gold_loss"]``) over the labelled rows and their real texts, given to
+    each of them: ``combine`` then weighs it by the labelled rows' share of the batch."""
+    embeddings, loss = student["embeddings"], batch.get("gold_loss")
+    labelled = batch.get("labelled")
+    rows = labelled.bool() if labelled is not None else torch.ones(len(embeddings), dtype=torch.bool,
+                                                                   device=embeddings.device)
+    if loss is None or not bool(rows.any()):
+        return embeddings.new_zeros(len(embeddings)), torch.zeros_like(rows)
+    mask = batch.get("text_mask")
+    texts = int(mask[rows].sum(-1).max()) if mask is not None else embeddings.shape[1]
+    labels = batch.get("labels")
+    value = loss(embeddings[rows, :texts], labels[rows] if labels is not None else None)
+    return torch.where(rows, value.float(), 0.0), rows
+
+
 KINDS.register("classes")(OutputKind("classes", ("logits",), _whole, _classes_soft, _classes_gold))
 KINDS.register("value")(OutputKind("value", ("logits",), _whole, _value_soft, _value_gold))
 KINDS.register("token-classes")(OutputKind("token-classes", ("logits",), _token_targets, _token_soft, _token_gold,
@@ -222,8 +259,11 @@ KINDS.register("spans")(OutputKind(
             "start_top": Target(float("-inf")), "end_top": Target(float("-inf"))},
     label_names=("start_positions", "end_positions"),
 ))
+KINDS.register("vectors")(OutputKind("vectors", ("embeddings",), _vector_targets, _vectors_soft, _vectors_gold,
+                                     texts=True, hidden=False, same_width=True, own_loss=True))
 for _head, _kind in (("classification", "classes"), ("pair-classification", "classes"), ("choice", "classes"),
-                     ("pair-regression", "value"), ("token", "token-classes"), ("span", "spans")):
+                     ("pair-regression", "value"), ("token", "token-classes"), ("span", "spans"),
+                     ("embedding", "vectors")):
     HEAD_KINDS.register(_head)(_kind)
 
 HIDDEN = "hidden"  # the cached teacher hidden states: [(choices,) S, layers, H]

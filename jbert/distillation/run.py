@@ -26,7 +26,13 @@ from jbert.distillation.config import DistillConfig
 from jbert.distillation.data import DistillCollator, DistillDataset
 from jbert.distillation.losses import OutputKind, kind_for
 from jbert.distillation.model import DistillModel
-from jbert.distillation.student import check_same_tokenizer, copied_layers, layer_copy_factory, matched_layers
+from jbert.distillation.student import (
+    check_same_tokenizer,
+    check_same_width,
+    copied_layers,
+    layer_copy_factory,
+    matched_layers,
+)
 from jbert.distillation.teacher import SoftTargets, Teacher, read_teacher
 from jbert.errors import ConfigError, DataFormatError
 from jbert.heads import Head, get_head
@@ -52,11 +58,12 @@ def run_distill(cfg: DistillConfig) -> dict[str, float]:
     teacher = read_teacher(cfg.distill.teacher)
     spec = task_spec(cfg, teacher)
     cfg = with_teacher_settings(cfg, teacher, spec)
-    if cfg.distill.student_layers is None:
-        check_same_tokenizer(str(teacher.path), str(cfg.model.name_or_path))
     kind = kind_for(spec.head)
+    _check_student(cfg, teacher, kind, spec.head)
     head = get_head(spec.head)(spec, teacher.labels)
+    head.attach(str(teacher.path))  # the teacher's pooling and prompts (an embedding model's): the student's too
     data = read_data(cfg, spec, head)
+    head.choose_loss(cfg.training.loss, data.train)
     run, cfg = start_run(cfg, has_eval=bool(data.valid), primary_metric=spec.primary_metric, marker=CONFIG_FILE)
     run.args.label_names = list(kind.label_names)  # the student's targets, whatever the wrapper's signature
     layers = cfg.distill.student_layers
@@ -71,7 +78,7 @@ def run_distill(cfg: DistillConfig) -> dict[str, float]:
     collator = DistillCollator(head.collator(run.tokenizer, position_ids=run.inputs.position_ids), kind)
     result = fit(model, collator, train, valid_f, training=cfg.training, output_dir=run.out,
                  metrics_fn=metrics_function(head, spec, valid_f, data.valid, options),
-                 primary_metric=spec.primary_metric, args=run.args)
+                 primary_metric=spec.primary_metric, args=run.args, distinct_keys=distinct_keys(head, data, train))
     cfg = replace(cfg, distill=replace(cfg.distill, record=record(cfg, teacher, student, data, hidden)))
 
     def save(out: Path) -> None:
@@ -95,6 +102,17 @@ def _check_required(cfg: DistillConfig) -> None:
     if (cfg.model.name_or_path is None) == (cfg.distill.student_layers is None):
         raise ConfigError("give the student as --student MODEL (a model directory with the teacher's tokenizer) "
                           "or --student-layers N (every k-th layer of the teacher), not both")
+
+
+def _check_student(cfg: DistillConfig, teacher: Teacher, kind: OutputKind, head: str) -> None:
+    """What the student must share with the teacher, checked before anything is written."""
+    if cfg.distill.student_layers is None:
+        check_same_tokenizer(str(teacher.path), str(cfg.model.name_or_path))
+        if kind.same_width:
+            check_same_width(str(cfg.model.name_or_path), teacher.width)
+    if cfg.distill.hidden_weight and not kind.hidden:
+        raise ConfigError(f"distill.hidden_weight: {head} models distil from the teacher's outputs, not its hidden "
+                          "states; leave it 0")
 
 
 # --- task and settings ----------------------------------------------------------------------------
@@ -174,12 +192,23 @@ def soft_targets(cfg: DistillConfig, run: Run, teacher: Teacher, head: Head, kin
         collate = _collator(head, run.tokenizer, teacher.inputs)
         soft = SoftTargets(teacher, head, kind, run.tokenizer, collate, folder, run.args, cfg.distill.top_k, hidden,
                            precision=resolve_precision(cfg.training.precision, run.args.device.type),
-                           batch_size=cfg.training.eval_batch_size or cfg.training.batch_size)
+                           batch_size=cfg.training.eval_batch_size or cfg.training.batch_size, loss=cfg.training.loss)
         parts = [(*soft.split(data.train, Path(cfg.data.train), _options(cfg, True), "train"), True)]
         for i, (path, examples) in enumerate(data.unlabeled):
             parts.append((*soft.split(examples, path, _options(cfg, False), f"unlabeled{i}"), False))
     soft.release()
     return DistillDataset(parts, kind.label_names)
+
+
+def distinct_keys(head: Head, data: Data, dataset: DistillDataset) -> list[Any] | None:
+    """Per training row, the texts no other row of its batch may share (an embedding head's in-batch
+    negatives, as ``jbert finetune`` batches them): the train file's rows' own; unlabeled rows take no
+    part in that loss, so they share freely."""
+    train_features = dataset.parts[0][0]
+    keys = head.distinct_keys(data.train, train_features)
+    if keys is None:
+        return None
+    return list(keys) + [frozenset()] * (len(dataset) - len(train_features))
 
 
 def _options(cfg: DistillConfig, labelled: bool) -> EncodeOptions:

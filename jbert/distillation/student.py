@@ -4,7 +4,8 @@ layer's hidden states are matched with.
 
 Layer copy is DistilBERT's initialisation (Sanh et al. 2019: "taking one layer out of two"): the
 student is the teacher's architecture with N layers, its embeddings, its task head and the teacher's
-layers ``0, k, 2k, ...`` (``i * L // N`` for L teacher layers) copied weight for weight.
+layers ``0, k, 2k, ...`` (``i * L // N`` for L teacher layers) copied weight for weight. An embedding
+teacher (a transformer inside a bi-encoder) has its transformer cut so; its pooling and prompts stay.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from jbert.errors import ConfigError
 from jbert.heads import Head
+from jbert.heads.embedding_model import EmbeddingModel
 from jbert.models.directory import tokenizer_fingerprint
 from jbert.tokenization.fingerprint import fingerprint_differences
 
@@ -50,6 +52,8 @@ def student_from_teacher(teacher: Any, layers: list[int]) -> Any:
     """A model of the teacher's class and config with ``len(layers)`` layers: teacher layer ``layers[j]``
     becomes layer j; embeddings, pooler and task head are copied as they are. Loaded strictly, so every
     weight of the student comes from the teacher."""
+    if isinstance(teacher, EmbeddingModel):  # the bi-encoder: its transformer cut, pooling and prompts kept
+        return EmbeddingModel(student_from_teacher(teacher.encoder, layers), teacher.settings, teacher.loss)
     stack, _ = layer_stack(teacher)
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = len(layers)
@@ -75,6 +79,19 @@ def layer_copy_factory(head: Head, student_layers: int) -> Callable[..., Any]:
         return student_from_teacher(teacher, copied_layers(teacher.config.num_hidden_layers, student_layers))
 
     return factory
+
+
+def check_same_width(student: str, teacher_width: int) -> None:
+    """An embedding student's vectors replace the teacher's: the same width, or a one-line error. A
+    learned projection would change the saved sentence-transformers model's output (a Dense module,
+    which jbert's own encoding and export do not run), so differing widths are refused."""
+    from transformers import AutoConfig
+
+    width = int(AutoConfig.from_pretrained(student).hidden_size)
+    if width != teacher_width:
+        raise ConfigError(f"--student {student} gives {width}-dimensional vectors but the teacher's have {teacher_width}; "
+                          f"an embedding student keeps the teacher's width: start from a model of hidden size "
+                          f"{teacher_width}, or use --student-layers N")
 
 
 def check_same_tokenizer(teacher_dir: str, student: str) -> None:

@@ -84,6 +84,7 @@ class SoftTargets:
     hidden_layers: list[int]  # teacher hidden_states indices to keep (empty: none)
     precision: str = "fp32"  # resolved (jbert.config.precision): the training run's
     batch_size: int = 32
+    loss: str | None = None  # training.loss: an embedding head encodes its training rows for its loss
     _model: Any = None
 
     def split(self, examples: Sequence[Example], source: Path, options: EncodeOptions,
@@ -92,7 +93,8 @@ class SoftTargets:
         ``accelerate launch`` a node's main process computes, the other ranks then read the files."""
         key = {"teacher": self.teacher.fingerprint, "data": cache.data_key(source), "spec": self.head.spec.to_dict(),
                "labels": self.head.labels, "options": asdict(options), "kind": self.kind.name,
-               "inputs": list(self.tokenizer.model_input_names), "top_k": self.top_k, "hidden": self.hidden_layers}
+               "inputs": list(self.tokenizer.model_input_names), "top_k": self.top_k, "hidden": self.hidden_layers,
+               "loss": self.loss}
         features_file, targets_file = cache.split_files(self.folder, name, key)
         with self.args.main_process_first(local=True, desc=f"teacher outputs for {name}"):
             if features_file.is_file() and targets_file.is_file():

@@ -114,6 +114,45 @@ def test_span_gold_is_the_mean_start_end_cross_entropy_over_real_tokens():
     assert gold.tolist() == pytest.approx([(cross_entropy(REAL[0], 2) + cross_entropy(REAL[1], 1)) / 2, 0.0], rel=1e-5)
 
 
+# two rows of 2-d vectors: row 0 has two real texts, row 1 one real text and a filler (text_mask False)
+VS = [[[1.0, 2.0], [0.0, -1.0]], [[3.0, 0.5], [9.0, 9.0]]]
+VT = [[[0.5, 2.0], [1.0, 1.0]], [[2.0, 0.0], [0.0, 0.0]]]
+
+
+def mse(a: list[float], b: list[float]) -> float:
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def test_vectors_soft_is_the_mse_per_text_averaged_over_the_rows_real_texts():
+    soft = kind_for("embedding").soft({"embeddings": torch.tensor(VS)}, {"vectors": torch.tensor(VT)},
+                                      {"text_mask": torch.tensor([[True, True], [True, False]])}, 4.0)
+    row0 = (mse(VS[0][0], VT[0][0]) + mse(VS[0][1], VT[0][1])) / 2  # (0.125 + 2.5) / 2
+    assert soft.tolist() == pytest.approx([row0, mse(VS[1][0], VT[1][0])])  # the filler is left out; T means nothing
+    # a batch of equal rows is sentence-transformers' MSELoss: the mean over every element
+    full = kind_for("embedding").soft({"embeddings": torch.tensor(VS)}, {"vectors": torch.tensor(VT)}, {}, 1.0)
+    assert full.mean().item() == pytest.approx(torch.nn.functional.mse_loss(torch.tensor(VS), torch.tensor(VT)).item())
+
+
+def test_vectors_gold_is_the_heads_batch_loss_over_labelled_rows_and_their_real_texts():
+    from jbert.heads.embedding_losses import CoSENTLoss
+
+    embeddings = torch.tensor([[[1.0, 0.0], [0.6, 0.8], [5.0, 5.0]], [[0.0, 1.0], [1.0, 0.0], [5.0, 5.0]],
+                               [[1.0, 1.0], [2.0, 1.0], [3.0, 1.0]]])  # third text of rows 0-1: filler
+    batch = {"labels": torch.tensor([4.0, 1.0, float("nan")]), "labelled": torch.tensor([True, True, False]),
+             "text_mask": torch.tensor([[True, True, False], [True, True, False], [True, True, True]]),
+             "gold_loss": CoSENTLoss(1.0)}
+    gold, has = kind_for("embedding").gold({"embeddings": embeddings}, batch)
+    # CoSENT (scale 1) on the two labelled pairs: cos 0.6 (score 4) should beat cos 0 (score 1): log(1 + e^(0 - 0.6))
+    expected = math.log(1 + math.exp(0.0 - 0.6))
+    assert has.tolist() == [True, True, False] and gold.tolist() == pytest.approx([expected, expected, 0.0], rel=1e-5)
+    soft = torch.tensor([1.0, 2.0, 3.0])
+    # combine: alpha on soft, (1 - alpha) on the batch loss for the labelled share of the batch
+    assert combine(soft, gold, has, batch["labelled"], 0.25).item() == pytest.approx(
+        (0.25 * (1.0 + 2.0) + 3.0) / 3 + 0.75 * expected * 2 / 3, rel=1e-5)
+    none, has_none = kind_for("embedding").gold({"embeddings": embeddings}, {**batch, "labelled": torch.tensor([False] * 3)})
+    assert not has_none.any() and none.abs().sum() == 0  # a batch of unlabeled rows only has no gold loss
+
+
 def test_combine_mixes_by_alpha_on_labelled_rows_and_uses_the_teacher_alone_elsewhere():
     soft, gold = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([10.0, 20.0, float("nan")])
     labelled, has_gold = torch.tensor([True, True, False]), torch.tensor([True, True, False])
@@ -143,10 +182,10 @@ def test_kl_is_zero_for_equal_distributions_and_masks_positions():
 
 
 def test_every_head_has_a_kind_and_an_unknown_head_is_a_clear_error():
-    for head in ("classification", "pair-classification", "pair-regression", "choice", "token", "span"):
+    for head in ("classification", "pair-classification", "pair-regression", "choice", "token", "span", "embedding"):
         assert HEAD_KINDS.get(head) in KINDS
-    with pytest.raises(ConfigError, match="unknown head that distillation knows 'embedding'; available: "):
-        kind_for("embedding")
+    with pytest.raises(ConfigError, match="unknown head that distillation knows 'reranker'; available: "):
+        kind_for("reranker")
 
 
 def test_soft_losses_give_finite_gradients_with_masked_positions():

@@ -101,3 +101,50 @@ def test_a_student_learns_its_teachers_outputs(finetuned, tmp_path):
     api.distill(cfg)
     losses = [row["loss"] for row in map(json.loads, (out / "train_log.jsonl").read_text().splitlines()) if "loss" in row]
     assert len(losses) >= 40 and np.mean(losses[-5:]) < 0.3 * np.mean(losses[:5])
+
+
+def embedding_student() -> torch.nn.Module:
+    from transformers import BertModel
+
+    from jbert.heads.embedding_losses import MultipleNegativesRankingLoss
+    from jbert.heads.embedding_model import EmbeddingModel
+    from jbert.models.st_format import StSettings
+
+    torch.manual_seed(0)
+    encoder = BertModel(BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                   intermediate_size=32, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0))
+    return EmbeddingModel(encoder, StSettings(pooling="mean"), MultipleNegativesRankingLoss(5.0))
+
+
+def test_an_embedding_student_mixes_the_vectors_mse_with_its_own_loss_on_labelled_rows_only():
+    """Two labelled anchor/positive rows and one unlabeled lone text, filled up to two texts: the loss is
+    the MSE to the teacher's vectors of the real texts plus (1 - alpha) times MNRL over the labelled rows."""
+    from jbert.distillation.data import fill_texts
+
+    student = embedding_student()
+    mnrl = student.loss
+    model = DistillModel(student, kind_for("embedding"), alpha=0.4, temperature=2.0)
+    assert model.gold_loss is mnrl and student.loss is None  # computed by the wrapper, on labelled rows
+    features = [{"input_ids": [[2, 5, 3], [2, 6, 7, 3]], "attention_mask": [[1, 1, 1], [1, 1, 1, 1]]},
+                {"input_ids": [[2, 8, 3], [2, 9, 3]], "attention_mask": [[1, 1, 1], [1, 1, 1]]},
+                {"input_ids": [[2, 10, 11, 3]], "attention_mask": [[1, 1, 1, 1]]}]
+    filled, text_mask = fill_texts(features)
+    assert filled[2]["input_ids"] == [[2, 10, 11, 3], [2]] and text_mask.tolist() == [[True, True]] * 2 + [[True, False]]
+    batch = PaddingCollator(Tokenizer())(filled)
+    torch.manual_seed(1)
+    teacher = torch.randn(3, 2, 16)
+    labelled, mask = torch.tensor([True, True, False]), torch.from_numpy(text_mask)
+    vectors = model.student.eval()(**batch)["embeddings"]  # no dropout: the vectors the loss sees
+    loss = model.train()(**batch, teacher_vectors=teacher, labelled=labelled, text_mask=mask)["loss"]
+    mse = ((vectors - teacher) ** 2).mean(-1)  # [rows, texts]
+    soft = torch.stack([mse[0].mean(), mse[1].mean(), mse[2, 0]])
+    gold = mnrl(vectors[:2], None)
+    expected = (0.4 * soft[0] + 0.4 * soft[1] + soft[2]) / 3 + 0.6 * gold * 2 / 3
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-4)
+
+
+def test_an_embedding_students_evaluation_outputs_are_its_vectors_and_no_empty_loss():
+    model = DistillModel(embedding_student(), kind_for("embedding"), alpha=0.5, temperature=2.0).eval()
+    ids = torch.tensor([[[2, 5, 3], [2, 6, 3]]])
+    out = model(input_ids=ids, attention_mask=torch.ones_like(ids))
+    assert list(out) == ["embeddings"] and out["embeddings"].shape == (1, 2, 16)  # no None "loss" for the trainer
