@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from jbert.pretraining import PretrainConfig
     from jbert.pretraining.fill_mask import Filler
     from jbert.report import ReportConfig
+    from jbert.retrieval.mine import MineConfig, Mined
 
 
 def finetune(cfg: JbertConfig) -> dict[str, float]:
@@ -65,6 +66,14 @@ def evaluate(cfg: EvalConfig | ScoreConfig | JglueConfig) -> EvalResult | Any:
     from jbert.evaluation import run_evaluation
 
     return run_evaluation(cfg)
+
+
+def mine_negatives(cfg: MineConfig) -> Mined:
+    """Training rows for ``finetune embedding`` / ``finetune reranker`` from a retrieval set: each
+    query and relevant document with the first stage's (BM25 or a bi-encoder) hardest negatives."""
+    from jbert.retrieval.mine import mine_negatives
+
+    return mine_negatives(cfg)
 
 
 def predict(cfg: PredictConfig) -> PredictSummary:

@@ -25,7 +25,8 @@ from jbert.evaluation.retrieval_queries import (
 )
 from jbert.metrics.retrieval import Run, evaluate_run
 from jbert.readers.retrieval import Document, RetrievalSet, read_retrieval_dir, read_retrieval_set
-from jbert.retrieval.retrievers import RETRIEVERS, Encoder, Retriever, load_encoder
+from jbert.retrieval.retrievers import Encoder, Retriever
+from jbert.retrieval.stages import first_stage as build_first_stage
 from jbert.writers import check_output_path
 
 logger = logging.getLogger(__name__)
@@ -112,12 +113,7 @@ def _per_query(cfg: RetrievalConfig, data: RetrievalSet, result: RetrievalResult
 
 def first_stage(cfg: RetrievalConfig, texts: list[str]) -> Retriever:
     """BM25 for ``--model bm25``; otherwise dense retrieval with the model's (or the given) encoder."""
-    if cfg.encoder is None and cfg.model == "bm25":
-        from jbert.retrieval import bm25  # noqa: F401  (registers "bm25")
-
-        return RETRIEVERS.get("bm25")(texts)
-    encoder = cfg.encoder or load_encoder(cfg.model, device=cfg.device, batch_size=cfg.batch_size)
-    return RETRIEVERS.get("dense")(texts, encode=encoder, index=cfg.index, similarity=cfg.similarity)
+    return build_first_stage(cfg.model, texts, cfg.encoder, cfg.device, cfg.batch_size, cfg.index, cfg.similarity)
 
 
 def _rerank(cfg: RetrievalConfig, data: RetrievalSet, run: Run) -> dict[str, dict[str, float]]:
