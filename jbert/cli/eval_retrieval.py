@@ -24,7 +24,7 @@ def retrieval(
     qrels: Path | None = typer.Option(None, "--qrels", help="Judgements: TSV query-id, corpus-id, score (BEIR, TREC)."),
     data: Path | None = typer.Option(None, "--data", "-d", help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv)."),
     split: str = typer.Option("test", "--split", help="With --data: the qrels file to score."),
-    rerank: Path | None = typer.Option(None, "--rerank", help="Rerank with this model (`jbert finetune reranker`)."),
+    rerank: Path | None = typer.Option(None, "--rerank", help="Rerank with this model (`jbert finetune reranker`, or a sentence-transformers cross-encoder)."),
     top_k: int = typer.Option(100, "--top-k", help="Documents reranked per query."),
     depth: int = typer.Option(100, "--depth", help="Documents retrieved per query."),
     index: str = typer.Option("exact", "--index", help="Dense search: exact | faiss-flat | faiss-hnsw (jbert[ann])."),

@@ -1,4 +1,6 @@
-"""Reranker (``reranker``): a cross-encoder scores a (query, document) pair; ``score`` = sigmoid(logit).
+"""Reranker (``reranker``): a cross-encoder scores a (query, document) pair; ``score`` = sigmoid(logit), or
+the logit itself for a cross-encoder whose files name the Identity activation (``jbert.models.cross_encoder``:
+the score ``CrossEncoder(DIR).predict`` gives; fine-tuning keeps the directory's activation).
 
 Rows: ``text`` = query, ``text_pair`` = document, ``label`` = relevance (0 not relevant, 1, 2 ...; true and
 false are 1 and 0). The loss follows the rows:
@@ -18,6 +20,7 @@ The saved directory is a plain 1-logit ``AutoModelForSequenceClassification``: s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +39,7 @@ from jbert.heads._util import (
 )
 from jbert.heads.base import Feature, Head
 from jbert.heads.collate import LABEL_PAD, PaddingCollator
+from jbert.models.cross_encoder import read_activation
 
 INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -43,6 +47,11 @@ INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 @HEADS.register("reranker")
 class RerankerHead(Head):
     name = "reranker"
+    activation = "sigmoid"  # or "identity": what the logit goes through (jbert.models.cross_encoder)
+
+    def attach(self, model_path: str | None) -> None:
+        if model_path and (Path(model_path) / "config.json").is_file():
+            self.activation = read_activation(model_path)
 
     def group(self, example: Example) -> str | None:
         column = self.spec.column("group")
@@ -128,7 +137,8 @@ class RerankerHead(Head):
 
         from jbert.heads.reranker_model import RerankerModel
 
-        return RerankerModel(AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1, **kwargs))
+        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, num_labels=1, **kwargs)
+        return RerankerModel(model, self.activation)
 
     def collator(self, tokenizer: Any, pad_to_multiple_of: int | None = None, position_ids: bool = False,
                  tensors: str = "pt") -> Any:
@@ -141,7 +151,8 @@ class RerankerHead(Head):
         scores: list[float | None] = [None] * len(examples)
         for feature, row in zip(features, logits, strict=True):
             for j, i in enumerate(feature.get("example_indices", [feature.get("example_index")])):
-                scores[i] = float(1.0 / (1.0 + np.exp(-float(row[j]))))
+                logit = float(row[j])
+                scores[i] = logit if self.activation == "identity" else float(1.0 / (1.0 + np.exp(-logit)))
         if any(s is None for s in scores):
             raise ValueError("decode got no features for some examples")
         return [Prediction(id=e.id, line=e.line, score=s) for e, s in zip(examples, scores, strict=True)]

@@ -9,8 +9,9 @@ binary cross-entropy on the logit (relevance >= 1 is the positive class).
 of the group's logits and its relevance normalised to sum to 1 (with one relevant document this is the
 usual softmax cross-entropy over one positive and its negatives).
 
-Saving writes the inner model alone, with ``sentence_transformers.activation_fn`` = Sigmoid in its
-config: ``CrossEncoder(DIR).predict`` then gives sigmoid(logit), the score jbert reports.
+Saving writes the inner model alone, with ``sentence_transformers.activation_fn`` in its config (Sigmoid,
+or Identity when the model came from a cross-encoder that named it): ``CrossEncoder(DIR).predict`` then
+gives the score jbert reports.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from jbert.models.cross_encoder import ACTIVATIONS
+
 PAD = -100.0  # logits of padded documents, and the label padding (HF's ignore value)
-ACTIVATION = "torch.nn.modules.activation.Sigmoid"
 
 
 class RerankerModel(nn.Module):
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, activation: str = "sigmoid"):
         super().__init__()
         self.model = model
+        self.activation = activation  # jbert's name (jbert.models.cross_encoder), saved for CrossEncoder
 
     @property
     def config(self) -> Any:
@@ -56,7 +59,9 @@ class RerankerModel(nn.Module):
         wrapper's, so their ``model.`` prefix goes."""
         if state_dict is not None:
             state_dict = {k.removeprefix("model."): v for k, v in state_dict.items()}
-        self.model.config.sentence_transformers = {"activation_fn": ACTIVATION}
+        self.model.config.sentence_transformers = {"activation_fn": ACTIVATIONS[self.activation]}
+        if hasattr(self.model.config, "sbert_ce_default_activation_function"):  # the old key would come back
+            del self.model.config.sbert_ce_default_activation_function
         self.model.save_pretrained(path, state_dict=state_dict, **kwargs)
 
 

@@ -26,9 +26,10 @@ from jbert import __version__
 from jbert.config.run import JbertConfig
 from jbert.config.tasks import TaskSpec
 from jbert.errors import ConfigError, TokenizerLoadError
+from jbert.models.cross_encoder import is_cross_encoder_dir
 from jbert.models.initialise import quiet_weight_saving
 from jbert.models.inputs import read_model_inputs
-from jbert.models.st_format import is_st_dir, read_st
+from jbert.models.st_format import is_st_dir, max_seq_length, read_st
 from jbert.tokenization.fingerprint import compute_fingerprint
 from jbert.writers import atomic_output, write_metrics_json
 from jbert.writers.rundir import FINETUNE_MARKER, check_not_unfinished
@@ -101,6 +102,8 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
     if not path.is_dir():
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
+    if not config_file.is_file() and is_cross_encoder_dir(path):
+        return _cross_encoder_config(path)
     if not config_file.is_file() and is_st_dir(path):
         return _sentence_transformers_config(path)
     if not config_file.is_file():
@@ -129,3 +132,16 @@ def _sentence_transformers_config(path: Path) -> tuple[JbertConfig, TaskSpec, No
     config.model.name_or_path = str(path)
     config.encoding.max_length = read_st(path).max_seq_length or read_model_inputs(str(path)).max_length or 512
     return config, load_spec("embedding"), None, None
+
+
+def _cross_encoder_config(path: Path) -> tuple[JbertConfig, TaskSpec, None, None]:
+    """A cross-encoder jbert did not write (``jbert.models.cross_encoder``) runs as a reranker, reading as
+    many tokens as ``CrossEncoder(DIR)`` does: the tokenizer's limit, within the model's; the head reads
+    the activation."""
+    from jbert.config.tasks import load_spec
+
+    config = JbertConfig()
+    config.model.name_or_path = str(path)
+    limits = [max_seq_length(path), read_model_inputs(str(path)).max_length]
+    config.encoding.max_length = min((n for n in limits if n), default=512)
+    return config, load_spec("reranker"), None, None

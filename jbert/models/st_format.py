@@ -46,6 +46,12 @@ class StSettings:
     prompts: dict[str, str] = field(default_factory=dict)  # "query" / "document" -> prefix
     max_seq_length: int | None = None
     include_prompt: bool = True
+    # what the directory's prompts are called where that is not the role's name ({"document": "passage"}),
+    # the prompts jbert does not use, and the default prompt: written back as they were, so that code
+    # calling encode(..., prompt_name="passage") on the source model works on the fine-tuned one too
+    prompt_names: dict[str, str] = field(default_factory=dict)
+    other_prompts: dict[str, str] = field(default_factory=dict)
+    default_prompt_name: str | None = None
 
 
 def is_st_dir(path: str | Path) -> bool:
@@ -68,9 +74,14 @@ def read_st(path: str | Path) -> StSettings:
                           "sentence-transformers directories whose transformer is at the top level")
     settings = _pooling(path / kinds[1][1])
     settings.normalize = names[-1] == "normalize"
-    settings.prompts = _prompts(path)
+    settings.prompts, settings.prompt_names, settings.other_prompts, settings.default_prompt_name = _prompts(path)
     settings.max_seq_length = _max_seq_length(path)
     return settings
+
+
+def max_seq_length(path: str | Path) -> int | None:
+    """The tokens a sentence-transformers model reads (a cross-encoder's too): see ``_max_seq_length``."""
+    return _max_seq_length(Path(path))
 
 
 def _max_seq_length(path: Path) -> int | None:
@@ -100,7 +111,10 @@ def write_st(path: str | Path, settings: StSettings, dimension: int) -> None:
     _write_json(path / POOLING_DIR / "config.json", pooling)
     _write_json(path / MODULES_FILE, modules)
     _write_json(path / SBERT_CONFIG_FILE, {"max_seq_length": settings.max_seq_length, "do_lower_case": False})
-    _write_json(path / ST_CONFIG_FILE, {"prompts": settings.prompts, "default_prompt_name": None,
+    prompts = {**settings.other_prompts,
+               **{settings.prompt_names.get(role, role): prefix for role, prefix in settings.prompts.items()}}
+    default = settings.default_prompt_name if settings.default_prompt_name in prompts else None
+    _write_json(path / ST_CONFIG_FILE, {"prompts": prompts, "default_prompt_name": default,
                                         "similarity_fn_name": "cosine", "model_type": "SentenceTransformer"})
 
 
@@ -126,12 +140,17 @@ def _pooling(folder: Path) -> StSettings:
     return StSettings(pooling=ours[mode], include_prompt=bool(config.get("include_prompt", True)))
 
 
-def _prompts(path: Path) -> dict[str, str]:
+def _prompts(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str], str | None]:
+    """(role -> prefix, role -> the file's name for it where the two differ, the other prompts, the
+    default prompt's name) from config_sentence_transformers.json."""
     file = path / ST_CONFIG_FILE
-    prompts = (_read_json(file).get("prompts") or {}) if file.is_file() else {}
-    out = {"query": prompts["query"]} if prompts.get("query") else {}
-    document = next((prompts[k] for k in _DOCUMENT_PROMPTS if prompts.get(k)), None)
-    return {**out, "document": document} if document else out
+    config = _read_json(file) if file.is_file() else {}
+    prompts = config.get("prompts") or {}
+    document = next((k for k in _DOCUMENT_PROMPTS if prompts.get(k)), None)
+    names = {role: name for role, name in (("query", "query"), ("document", document)) if name and prompts.get(name)}
+    others = {k: v for k, v in prompts.items() if k not in names.values()}
+    renamed = {role: name for role, name in names.items() if name != role}
+    return {role: prompts[name] for role, name in names.items()}, renamed, others, config.get("default_prompt_name")
 
 
 def _read_json(file: Path) -> Any:

@@ -1,7 +1,7 @@
 """Reranking a first stage's run: the top k documents of each query rescored by a cross-encoder.
 
 A scorer is ``(pairs of (query, document)) -> scores``; ``load_reranker`` makes one from a directory of
-``jbert finetune reranker``. Documents below the top k keep their first-stage order under every
+``jbert finetune reranker`` or a sentence-transformers cross-encoder. Documents below the top k keep their first-stage order under every
 reranked one, so metrics deeper than k (Recall@100 after reranking the top 20) stay comparable.
 """
 
@@ -19,7 +19,8 @@ QUERIES_PER_CALL = 64  # queries whose top k go through the model together (boun
 
 
 def load_reranker(path: str, settings: RunSettings | None = None) -> Scorer:
-    """A scorer from a reranker directory: sigmoid(logit) per pair, as ``jbert predict`` writes it."""
+    """A scorer from a reranker directory (``jbert finetune reranker``'s, or a sentence-transformers
+    cross-encoder's): the score per pair ``jbert predict`` writes, which ``CrossEncoder(path).predict`` gives."""
     from jbert.inference import Predictor
     from jbert.inference.loading import load_finetuned
 

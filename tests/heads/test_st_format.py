@@ -57,3 +57,20 @@ def test_legacy_pooling_keys_and_passage_prompts(tmp_path):
 def test_other_module_chains_are_refused(tmp_path, modules, pooling, message):
     with pytest.raises(ConfigError, match=message):
         read_st(_st_dir(tmp_path, modules, pooling))
+
+
+def test_prompt_names_and_other_prompts_are_written_back_as_they_were(tmp_path):
+    """multilingual-e5 calls its document prompt "passage": fine-tuned, it still does, and prompts jbert
+    does not use (and the default prompt) stay."""
+    prompts = {"query": "query: ", "passage": "passage: ", "topic": "トピック: "}
+    path = _st_dir(tmp_path, [TRANSFORMER, POOLING], {"pooling_mode": "mean"}, prompts)
+    config = json.loads((path / "config_sentence_transformers.json").read_text())
+    (path / "config_sentence_transformers.json").write_text(json.dumps({**config, "default_prompt_name": "topic"}))
+    settings = read_st(path)
+    assert settings.prompts == {"query": "query: ", "document": "passage: "}
+    out = tmp_path / "out"
+    out.mkdir()
+    write_st(out, settings, 32)
+    written = json.loads((out / "config_sentence_transformers.json").read_text())
+    assert (written["prompts"], written["default_prompt_name"]) == (prompts, "topic")
+    assert read_st(out) == settings
