@@ -27,10 +27,12 @@ AS_CHOICES = (*ROLES, "none")
 
 
 def load_embedder(model: str | Path, device: str | None = None) -> Any:
-    """A loaded embedding model (``jbert.inference.loading.Finetuned``); ConfigError for a model of another head."""
+    """A loaded embedding model (``jbert.inference.loading.Finetuned``); ConfigError for a model of another head.
+    A plain pre-trained encoder (no task files) embeds with mean pooling, as ``SentenceTransformer(DIR)``
+    does: how a pre-trained model is scored before any fine-tuning."""
     from jbert.inference.loading import load_finetuned
 
-    loaded = load_finetuned(model, device=device)
+    loaded = load_finetuned(model, device=device, plain_as="embedding")
     if not isinstance(loaded.head, EmbeddingHead):
         raise ConfigError(f"{model} is a {loaded.spec.head} model, not an embedding model "
                           "(fine-tune one with `jbert finetune embedding`, or give a sentence-transformers directory)")

@@ -39,10 +39,11 @@ class Finetuned:
     options: EncodeOptions
 
 
-def load_finetuned(path: str | Path, device: str | None = None) -> Finetuned:
-    """Everything to run a fine-tuned model: spec, head, tokenizer, model (eval mode, on ``device``)."""
+def load_finetuned(path: str | Path, device: str | None = None, plain_as: str | None = None) -> Finetuned:
+    """Everything to run a fine-tuned model: spec, head, tokenizer, model (eval mode, on ``device``).
+    ``plain_as``: the task a plain pre-trained encoder runs as (``embedding``: mean pooling)."""
     path = Path(path)
-    config, spec, labels, fingerprint = read_finetuned_config(path)
+    config, spec, labels, fingerprint = read_finetuned_config(path, plain_as)
     head = get_head(spec.head)(spec, labels)
     head.attach(str(path))  # a head's files beside the weights (an embedding model's pooling, prompts)
     tokenizer = load_tokenizer(path)

@@ -96,15 +96,17 @@ def save_model_files(path: Path, model: Any, tokenizer: Any, state_dict: dict | 
     tokenizer.save_pretrained(path)
 
 
-def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list[str] | None, dict | None]:
-    """(config, spec, labels, tokenizer fingerprint) from a fine-tuned directory, without loading weights."""
+def read_finetuned_config(path: str | Path, plain_as: str | None = None,
+                          ) -> tuple[JbertConfig, TaskSpec, list[str] | None, dict | None]:
+    """(config, spec, labels, tokenizer fingerprint) from a fine-tuned directory, without loading weights.
+    ``plain_as``: the task a plain encoder directory (a ``config.json``, no task files) runs as."""
     path = Path(path)
     if not path.is_dir():
         raise ConfigError(f"model directory not found: {path}")
     config_file = path / CONFIG_FILE
     if not config_file.is_file() and is_cross_encoder_dir(path):
         return _cross_encoder_config(path)
-    if not config_file.is_file() and is_st_dir(path):
+    if not config_file.is_file() and (is_st_dir(path) or (plain_as == "embedding" and (path / "config.json").is_file())):
         return _sentence_transformers_config(path)
     if not config_file.is_file():
         check_not_unfinished(path)  # the same message in every command
@@ -125,12 +127,14 @@ def read_finetuned_config(path: str | Path) -> tuple[JbertConfig, TaskSpec, list
 
 def _sentence_transformers_config(path: Path) -> tuple[JbertConfig, TaskSpec, None, None]:
     """A sentence-transformers directory jbert did not write runs as an embedding model: its own
-    max_seq_length (else the longest the model takes); pooling and prompts are read by the head."""
+    max_seq_length (else the longest the model takes); pooling and prompts are read by the head. A plain
+    encoder gets the head's defaults (mean pooling, no prompts), as ``SentenceTransformer(DIR)`` gives it."""
     from jbert.config.tasks import load_spec
 
     config = JbertConfig()
     config.model.name_or_path = str(path)
-    config.encoding.max_length = read_st(path).max_seq_length or read_model_inputs(str(path)).max_length or 512
+    own = read_st(path).max_seq_length if is_st_dir(path) else None
+    config.encoding.max_length = own or read_model_inputs(str(path)).max_length or 512
     return config, load_spec("embedding"), None, None
 
 

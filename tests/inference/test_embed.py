@@ -93,6 +93,18 @@ def test_a_sentence_transformers_directory_runs_as_is(st_dir):
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)  # its Normalize module
 
 
+def test_a_plain_pre_trained_encoder_embeds_with_mean_pooling_as_sentence_transformers_does(tiny_model_dir):
+    """No task files at all: mean pooling, no prompts, as SentenceTransformer(DIR) builds it (how a
+    pre-trained model is scored before fine-tuning); other commands still want a fine-tuned directory."""
+    from jbert.inference.loading import load_finetuned
+
+    expected = st.SentenceTransformer(str(tiny_model_dir), device="cpu").encode(TEXTS, batch_size=4)
+    ours = encode_texts(tiny_model_dir, TEXTS, batch_size=3, device="cpu")
+    assert ours.shape == expected.shape and np.abs(ours - expected).max() <= 1e-5
+    with pytest.raises(ConfigError, match="has no jbert_config.yaml"):
+        load_finetuned(tiny_model_dir, device="cpu")
+
+
 def test_sts_eval_is_the_correlation_of_cosines(prefixed, st_dir, tmp_path):
     from scipy.stats import pearsonr, spearmanr
 
