@@ -43,6 +43,10 @@ RUN_ELSEWHERE = {
     ("finetune", "embedding"): "tests/cli/test_embed_cli.py trains every embedding loss",
     ("eval", "--model", "runs/embedder"): "tests/cli/test_embed_cli.py scores an embedding model on JSTS",
     ("eval", "retrieval"): "tests/cli/test_eval_retrieval_cli.py runs BM25, dense and reranked retrieval",
+    ("data", "retrieval-from-squad"): "tests/cli/test_eval_retrieval_cli.py builds a retrieval set from JSQuAD",
+    ("data", "mine-negatives"): "tests/retrieval/test_mine.py mines rows for both trainers and checks them",
+    ("finetune", "reranker"): "tests/cli/test_reranker_cli.py trains rerankers and loads them in CrossEncoder",
+    ("report", "bm25.json"): "tests/report/test_report_ranking.py reports jbert eval retrieval results",
 }
 MODEL_NAMES = {"cl-tohoku/bert-base-japanese-v3", "cl-tohoku/bert-base-japanese", "DIR", "MODEL"}
 OUTPUT_FLAGS = ("--output", "-o")
