@@ -4,6 +4,8 @@ table written, finished runs reused, shards, and `jbert eval jglue` naming the s
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -119,7 +121,17 @@ def test_a_sweep_needs_a_validation_file_and_an_output(tmp_path, tiny_model_dir)
     assert result.output.strip().startswith("error: missing --output: a sweep keeps its runs under OUTPUT/runs")
 
 
-def test_rerunning_a_finished_sweep_with_other_settings_is_refused(tmp_path, tiny_model_dir):
+@pytest.fixture
+def short_tmp():
+    """A folder with a short absolute path: the message shortens a value past 80 characters, which
+    pytest's own folders (longer under pytest-xdist) can reach."""
+    folder = Path(tempfile.mkdtemp(prefix="sw", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_rerunning_a_finished_sweep_with_other_settings_is_refused(short_tmp, tiny_model_dir):
+    tmp_path = short_tmp
     train = _head(DATA / "jsts-train.jsonl", tmp_path / "train.jsonl")
     other = _head(DATA / "jsts-valid.jsonl", tmp_path / "other.jsonl")
     out = tmp_path / "sweep"
