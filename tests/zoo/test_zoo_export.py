@@ -8,8 +8,9 @@ answers, scores and probabilities within 1e-4. ``--quantize int8`` must export, 
 Each fp32 export is also run one row a batch and on longer rows (160 tokens, past ModernBERT's
 128-token local window) than it was traced with, so a graph that fixed a shape cannot pass.
 
-The default run (``-m "not slow"``) exports pair classification (token types) for every family, int8
-for BERT and the graphs most unlike it (``INT8_FAST``); the rest is ``slow``: int8 for every family, and the other
+The default run (``make test``) exports pair classification (token types) for every family, int8
+for BERT and the graphs most unlike it (``INT8_FAST``); the rest is ``exhaustive`` (``make test-all``, about ten
+minutes of CPU, so CI keeps to the cases above): int8 for every family, and the other
 heads on the architectures whose graphs differ: DeBERTa-v2 (relative positions,
 no token types), DistilBERT (no token_type_ids input), ModernBERT (RoPE, local attention, unpadding),
 ELECTRA (embedding projection) and XLM-R (one token type, padded positions).
@@ -28,22 +29,23 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 FAST_HEAD = "pair-classification"
+EXHAUSTIVE = pytest.mark.exhaustive
 LONGER = 160  # tokens: past every case's max_length (64, QA 128), within every family's positions
 GRAPH_FAMILIES = ("deberta-v2", "distilbert-wordpiece", "modernbert", "electra", "xlm-roberta")
 # int8 in the default run: BERT and the graphs most unlike it (an export costs ~2.5 s of CPU; the default
-# run of this module is kept near a minute); every family's int8 runs under -m slow
+# run of this module is kept near a minute); every family's int8 runs under -m exhaustive
 INT8_FAST = ("bert-v3", "deberta-v2", "modernbert")
 
 
 def _cases(fast_families: Iterable[str] = FAMILIES) -> list:
-    """Pair classification for every family (``slow`` outside ``fast_families``); the other heads on
-    ``GRAPH_FAMILIES``, ``slow``."""
-    cases = [pytest.param(f, FAST_HEAD, marks=[] if f in fast_families else [pytest.mark.slow], id=f"{f}-{FAST_HEAD}")
+    """Pair classification for every family (``exhaustive`` outside ``fast_families``); the other heads on
+    ``GRAPH_FAMILIES``, ``exhaustive``."""
+    cases = [pytest.param(f, FAST_HEAD, marks=[] if f in fast_families else [EXHAUSTIVE], id=f"{f}-{FAST_HEAD}")
              for f in FAMILIES]
     for family in GRAPH_FAMILIES:
         for head in HEADS:
             if head != FAST_HEAD:
-                cases.append(pytest.param(family, head, marks=pytest.mark.slow, id=f"{family}-{head}"))
+                cases.append(pytest.param(family, head, marks=EXHAUSTIVE, id=f"{family}-{head}"))
     return cases
 
 
