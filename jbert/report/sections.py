@@ -81,13 +81,21 @@ def confusion_html(run: RunData) -> str:
 
 @ANALYSES.register("pair-regression")
 def scatter_html(run: RunData) -> str:
+    return correlation_html(run, "Predicted vs gold", "predicted")
+
+
+def correlation_html(run: RunData, heading: str, ylabel: str, diagonal: bool = True) -> str:
+    """A score per validation pair against its gold score: the scatter (``diagonal``: y = x, else the
+    least squares line, for scores on another scale) and the pair count, Pearson and Spearman."""
     from jbert.metrics import compute
 
     predicted = [float(p) for p in run.predictions]
     gold = [float(r) for r in run.references]
     scores = compute(["pearson", "spearman"], predicted, gold)
     title = f"Pearson {scores['pearson']:.3f}, Spearman {scores['spearman']:.3f}"
-    return section("Predicted vs gold", image(plots.scatter(predicted, gold, title), "predicted vs gold"), level=3)
+    png = plots.scatter(predicted, gold, title, xlabel="gold score", ylabel=ylabel, diagonal=diagonal)
+    rows = [["pairs", len(gold)], ["pearson", scores["pearson"]], ["spearman", scores["spearman"]]]
+    return section(heading, image(png, heading.lower()), table(["validation pairs", "value"], rows), level=3)
 
 
 @ANALYSES.register("token")

@@ -8,21 +8,10 @@ run a note instead: the head's ``reference_values`` refuses them when the run is
 
 from __future__ import annotations
 
-from jbert.report import plots
-from jbert.report.html import image, section, table
 from jbert.report.runs import RunData
-from jbert.report.sections import ANALYSES
+from jbert.report.sections import ANALYSES, correlation_html
 
 
 @ANALYSES.register("embedding")
 def cosine_html(run: RunData) -> str:
-    from jbert.metrics import compute
-
-    cosine = [float(p) for p in run.predictions]
-    gold = [float(r) for r in run.references]
-    scores = compute(["pearson", "spearman"], cosine, gold)
-    title = f"Pearson {scores['pearson']:.3f}, Spearman {scores['spearman']:.3f}"
-    png = plots.scatter(cosine, gold, title, xlabel="gold score", ylabel="cosine similarity", diagonal=False)
-    rows = [["pairs", len(gold)], ["pearson", scores["pearson"]], ["spearman", scores["spearman"]]]
-    return section("Cosine similarity vs gold score", image(png, "cosine similarity vs gold score"),
-                   table(["validation pairs", "value"], rows), level=3)
+    return correlation_html(run, "Cosine similarity vs gold score", "cosine similarity", diagonal=False)
