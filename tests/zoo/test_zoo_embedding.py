@@ -115,9 +115,13 @@ def _triplets(n: int = 9) -> list[dict]:
 
 
 def _weights(model: Path) -> dict[str, np.ndarray]:
+    """The saved tensors by name; LayerNorm's legacy gamma/beta names read as weight/bias (transformers
+    5.0.0 saves them under the legacy names, later versions under the new ones; both load alike)."""
     from safetensors.numpy import load_file
 
-    return load_file(str(model / "model.safetensors"))
+    legacy = {".gamma": ".weight", ".beta": ".bias"}
+    return {next((k[: -len(old)] + new for old, new in legacy.items() if k.endswith(old)), k): v
+            for k, v in load_file(str(model / "model.safetensors")).items()}
 
 
 @pytest.mark.parametrize("name", BI_ENCODERS)
