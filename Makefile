@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 STAMP := .setup.stamp
 DEMO_DIR ?= demo-output
 
-.PHONY: setup demo test test-all test-fast test-floor bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer bench-embed bench-distill lint clean
+.PHONY: setup demo test test-all test-fast test-floor bench bench-tokenize bench-finetune bench-predict bench-ceiling bench-pretrain bench-transfer bench-embed bench-retrieval bench-distill lint clean
 
 setup: $(STAMP)
 
@@ -52,7 +52,9 @@ bench-transfer: setup
 
 bench-embed: setup  # jbert embed / finetune embedding vs sentence-transformers
 	$(PYTHON) benchmarks/bench_embed.py
-bench-distill: setup  # teacher vs distilled student vs the same student on labels alone (JSTS, JNLI)
+bench-retrieval: setup  # JSQuAD retrieval: BM25, bi-encoders from pre-trained / random weights, + reranker
+	$(PYTHON) benchmarks/bench_retrieval.py
+bench-distill: setup  # pre-trained teacher vs distilled student vs the same student on labels alone (JSTS, JNLI)
 	$(PYTHON) benchmarks/bench_distill.py
 
 bench-ceiling: setup
