@@ -189,11 +189,13 @@ def train_reranker(mini: P.Mini, sets: dict[str, Path], work: Path, args: argpar
     valid = reranker_rows(sets["select"], work / "rerank-select.jsonl", args.negatives, None, args.seed)
     out = work / "reranker"
     shutil.rmtree(out, ignore_errors=True)
-    print("reranker ...", flush=True)
+    rates = args.reranker_lr.split(",")
+    print(f"reranker (learning rate {' / '.join(rates)}, picked on the selection part) ...", flush=True)
+    sweep = ["--sweep", f"training.learning_rate={args.reranker_lr}"] if len(rates) > 1 else []
     wall = jbert("finetune", "reranker", "--model", mini.pretrained, "--train", train, "--valid", valid,
-                 "--output", out, *train_args(args, args.reranker_epochs, args.reranker_lr, args.reranker_batch_size),
-                 log=work / "reranker.log")
-    return out, wall
+                 "--output", out, *train_args(args, args.reranker_epochs, rates[0], args.reranker_batch_size),
+                 *sweep, log=work / "reranker.log")
+    return (out / "best" if sweep else out), wall
 
 
 def score(stages: dict[str, dict], best: str, reranker: Path, reranker_s: float, sets: dict[str, Path],
@@ -225,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reranker-queries", type=int, default=400, help="training questions for the reranker")
     p.add_argument("--negatives", type=int, default=3, help="BM25 hard negatives per reranker question")
     p.add_argument("--reranker-epochs", type=float, default=1.0)
-    p.add_argument("--reranker-lr", type=float, default=1e-4)
+    p.add_argument("--reranker-lr", default="1e-4,3e-4",
+                   help="comma-separated: a `--sweep` whose best run on the selection part reranks")
     p.add_argument("--reranker-batch-size", type=int, default=8, help="questions per batch (listwise)")
     p.add_argument("--top-k", type=int, default=10, help="first-stage documents reranked per question")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
