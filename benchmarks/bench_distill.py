@@ -5,7 +5,7 @@ data; then ``jbert predict`` whole-process time teacher vs student (fp32) and of
 export (targets: the student keeps >= 95% of the teacher's primary metric; >= 1.8x fp32, >= 3.5x int8),
 and, with ``--unlabeled-pairs N``, what unlabeled pairs from the bundled corpus add.
 
-Data: JSTS: the first ``--train-pairs`` of its train split, scored (and the best epoch picked) on its
+Data: JSTS: its train split (or its first ``--train-pairs``), scored (and the best epoch picked) on its
 valid split. JNLI ships no train split here: its valid split is shuffled (seeded) and cut 80/20 into
 train and selection; the test split is never read. The teachers start from the demo's pre-trained
 mini model (L4/H256, masked LM on data/pretrain; built once and cached by ``_pretrained.py``, shared
@@ -91,6 +91,7 @@ def predict_timings(sides: dict[str, dict[str, Any]], rows: Path, work: Path, re
     """The JSTS teacher and distilled student in fp32, and the student's ONNX int8 export."""
     print("export + predict timings ...", flush=True)
     student_dir = sides["distilled"]["dir"]
+    shutil.rmtree(work / "jsts-student-int8", ignore_errors=True)  # jbert export refuses a non-empty --output
     jbert("export", "--model", student_dir, "--output", work / "jsts-student-int8", "--quantize", "int8",
           log=work / "export.log")
     models = {"teacher fp32": sides["teacher"]["dir"], "student fp32": student_dir,
@@ -161,7 +162,7 @@ def report_speed(walls: dict[str, dict[str, Any]], rows: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--train-pairs", type=int, default=2000, help="JSTS train pairs (the first N)")
+    p.add_argument("--train-pairs", type=int, default=None, help="JSTS train pairs, the first N (default: all 12,451)")
     p.add_argument("--unlabeled-pairs", type=int, default=0, help="caption pairs for --unlabeled (0: skip)")
     p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--lr", type=float, default=2e-4)
