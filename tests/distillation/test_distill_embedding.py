@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from jbert import api
 from jbert.cli import app
 from jbert.config.run import build_config
-from jbert.distillation import DistillConfig, teacher
+from jbert.distillation import DistillConfig
 from jbert.distillation.cache import CachedTargets
 from jbert.models.directory import CONFIG_FILE
 from jbert.models.st_format import StSettings, read_st, write_st
@@ -62,19 +62,6 @@ def prompted_teacher(finetuned, tmp_path) -> Path:
     shutil.copytree(finetuned("embedding"), out)
     write_st(out, StSettings(pooling="cls", normalize=True, prompts=dict(PROMPTS), max_seq_length=64), 32)
     return out
-
-
-@pytest.fixture
-def forwards(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    real = teacher._forward
-
-    def counted(model, inputs, hidden):
-        calls.append(int(inputs["input_ids"].shape[0]))
-        return real(model, inputs, hidden)
-
-    monkeypatch.setattr(teacher, "_forward", counted)
-    return calls
 
 
 def same_vectors_as_sentence_transformers(model: Path, tmp_path: Path, as_: str | None) -> None:

@@ -12,25 +12,11 @@ import yaml
 
 from jbert import api
 from jbert.config.run import build_config
-from jbert.distillation import DistillConfig, teacher
+from jbert.distillation import DistillConfig
 from jbert.distillation.cache import CachedTargets, TargetsWriter, save_targets
 from jbert.models.directory import CONFIG_FILE
 
 JGLUE = Path(__file__).resolve().parents[1] / "data" / "jglue"
-
-
-@pytest.fixture
-def forwards(monkeypatch) -> list[int]:
-    """Every teacher forward pass, counted (the batch size of each)."""
-    calls: list[int] = []
-    real = teacher._forward
-
-    def counted(model, inputs, hidden):
-        calls.append(int(inputs["input_ids"].shape[0]))
-        return real(model, inputs, hidden)
-
-    monkeypatch.setattr(teacher, "_forward", counted)
-    return calls
 
 
 def rows(src: Path, dst: Path, n: int = 8) -> Path:
