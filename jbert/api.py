@@ -127,10 +127,19 @@ def export(cfg: ExportConfig) -> ExportResult:
 
 
 def sweep(cfg: SweepConfig) -> dict[str, Any]:
-    """Fine-tune a grid of configurations, select the best by the task's primary metric on the
-    validation set, link it as OUTPUT/best; returns the sweep record."""
-    from jbert.finetuning.sweep import run_sweep
+    """Fine-tune (or, when ``cfg.base`` is a ``DistillConfig``, distil) a grid of configurations,
+    select the best by the task's primary metric on the validation set, link it as OUTPUT/best;
+    returns the sweep record."""
+    from dataclasses import replace
 
+    from jbert.distillation import DistillConfig
+    from jbert.finetuning.sweep import SweepTarget, run_sweep
+
+    if isinstance(cfg.base, DistillConfig) and cfg.target is None:
+        from jbert.distillation.run import SWEEP_CACHE, recorded_settings, run_distill, sweep_base
+
+        target = SweepTarget(run=run_distill, recorded=recorded_settings, keep=(SWEEP_CACHE,))
+        cfg = replace(cfg, base=sweep_base(cfg.base), target=target)
     return run_sweep(cfg)
 
 

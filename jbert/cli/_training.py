@@ -61,6 +61,41 @@ def report_to_option() -> Any:
                         help="Experiment trackers: none (default), tensorboard, wandb, mlflow; comma-separated.")
 
 
+def sweep_option() -> Any:
+    return typer.Option(None, "--sweep", metavar="KEY=V1,V2",
+                        help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links "
+                             "the best as OUTPUT/best.")
+
+
+def seeds_option() -> Any:
+    return typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); "
+                                              "selects by the mean.")
+
+
+def shard_option() -> Any:
+    return typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); "
+                                              "rerun without it to select.")
+
+
+def run_sweep(cfg: Any, sweep: list[str] | None, seeds: int | None, shard: str | None) -> bool:
+    """Run ``cfg`` as a sweep when any sweep flag was given (and print its table); False: it is one run."""
+    if not (sweep or seeds or shard):
+        return False
+    from jbert import api
+    from jbert.finetuning.sweep import SweepConfig, sweep_markdown
+
+    record = api.sweep(SweepConfig(base=cfg, axes=sweep or [], seeds=seeds or 1, shard=shard,
+                                   progress=lambda line: echo(line, err=True)))
+    if os.environ.get("RANK", "0") != "0":
+        return True
+    if "shard" in record:
+        echo(f"shard {record['shard']} done ({record['runs']} runs in the grid); rerun without --shard to select")
+        return True
+    echo(sweep_markdown(record))
+    echo(f"best: {record['selected']['best_run']} (linked as best/)")
+    return True
+
+
 def training_flags(*, epochs: float | None, max_steps: int | None, batch_size: int | None,
                    learning_rate: float | None, max_length: int | None, seed: int | None,
                    precision: str | None, resume: bool, report_to: str | None) -> dict[str, Any]:

@@ -19,7 +19,11 @@ from jbert.cli._training import (
     print_summary,
     report_to_option,
     resume_option,
+    run_sweep,
     seed_option,
+    seeds_option,
+    shard_option,
+    sweep_option,
     train_batch_size_option,
     train_precision_option,
     training_flags,
@@ -56,6 +60,9 @@ def distill(
     precision: str | None = train_precision_option(_DEFAULTS["precision"]),
     resume: bool = resume_option(),
     report_to: str | None = report_to_option(),
+    sweep: list[str] | None = sweep_option(),
+    seeds: int | None = seeds_option(),
+    shard: str | None = shard_option(),
 ) -> None:
     """Distil a fine-tuned model into a smaller, faster one: a normal model directory out."""
     flags: dict[str, Any] = {
@@ -76,5 +83,7 @@ def distill(
     }
     cfg = build_config(config, flags={k: str(v) if isinstance(v, Path) else v for k, v in flags.items()},
                        overrides=overrides, cls=DistillConfig)
+    if run_sweep(cfg, sweep, seeds, shard):  # e.g. --sweep distill.alpha=0.5,0.9 --sweep distill.temperature=1,2
+        return
     metrics = api.distill(cfg)
     print_summary(f"distilled model written to {cfg.training.output_dir}", metrics)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from jbert import api
-from jbert.cli._app import app, cli_errors, echo
+from jbert.cli._app import app, cli_errors
 from jbert.cli._data import (
     data_flags,
     encoding_option,
@@ -28,13 +27,16 @@ from jbert.cli._training import (
     print_summary,
     report_to_option,
     resume_option,
+    run_sweep,
     seed_option,
+    seeds_option,
+    shard_option,
+    sweep_option,
     train_batch_size_option,
     train_precision_option,
     training_flags,
 )
 from jbert.config.run import JbertConfig, build_config
-from jbert.finetuning.sweep import SweepConfig, sweep_markdown
 
 _DEFAULTS = default_texts(JbertConfig(), per_task=True)
 _TASK_HELP = (
@@ -69,9 +71,9 @@ def finetune(
     reader: str | None = reader_option(),
     encoding: str | None = encoding_option(),
     report_to: str | None = report_to_option(),
-    sweep: list[str] | None = typer.Option(None, "--sweep", metavar="KEY=V1,V2", help="Grid axis key=v1,v2,... (repeatable): runs every combination under OUTPUT/runs, links the best as OUTPUT/best."),
-    seeds: int | None = typer.Option(None, "--seeds", help="With --sweep: seeds per configuration (training.seed, +1, ...); selects by the mean."),
-    shard: str | None = typer.Option(None, "--shard", help="With --sweep: run only shard i/n of the runs (one per process or GPU); rerun without it to select."),
+    sweep: list[str] | None = sweep_option(),
+    seeds: int | None = seeds_option(),
+    shard: str | None = shard_option(),
 ) -> None:
     """Fine-tune a model on a task and write a model directory that `jbert eval` / `jbert predict` use."""
     flags: dict[str, Any] = {
@@ -88,9 +90,7 @@ def finetune(
     }
     # the task's bundled recipe is laid under this by the core (jbert.api), for Python callers too
     cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
-    if sweep or seeds or shard:
-        _sweep_summary(api.sweep(SweepConfig(base=cfg, axes=sweep or [], seeds=seeds or 1, shard=shard,
-                                             progress=lambda line: echo(line, err=True))))
+    if run_sweep(cfg, sweep, seeds, shard):
         return
     metrics = api.finetune(cfg)
     print_summary(f"fine-tuned model written to {cfg.training.output_dir}", metrics)
@@ -98,13 +98,3 @@ def finetune(
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
-
-
-def _sweep_summary(record: dict) -> None:
-    if os.environ.get("RANK", "0") != "0":
-        return
-    if "shard" in record:
-        echo(f"shard {record['shard']} done ({record['runs']} runs in the grid); rerun without --shard to select")
-        return
-    echo(sweep_markdown(record))
-    echo(f"best: {record['selected']['best_run']} (linked as best/)")

@@ -117,6 +117,29 @@ def _check_student(cfg: DistillConfig, teacher: Teacher, kind: OutputKind, head:
 
 # --- task and settings ----------------------------------------------------------------------------
 
+SWEEP_CACHE = "teacher-cache"  # under a sweep's OUTPUT: the teacher's outputs, shared by every run
+
+
+def recorded_settings(cfg: DistillConfig) -> tuple[TaskSpec, DistillConfig]:
+    """The task spec and the settings ``run_distill`` records for ``cfg`` (a sweep compares a run
+    directory's record with them)."""
+    _check_required(cfg)
+    teacher = read_teacher(cfg.distill.teacher)
+    spec = task_spec(cfg, teacher)
+    return spec, with_teacher_settings(cfg, teacher, spec)
+
+
+def sweep_base(cfg: DistillConfig) -> DistillConfig:
+    """A sweep's runs share one teacher cache (``OUTPUT/teacher-cache`` unless ``--teacher-cache`` names
+    one): the teacher runs once for the grid. Its key holds what decides the outputs, so runs that
+    sweep the encoding get their own entries in it."""
+    if cfg.distill.teacher_cache or not cfg.training.output_dir:
+        return cfg
+    cfg = copy.deepcopy(cfg)
+    cfg.distill.teacher_cache = str(Path(cfg.training.output_dir) / SWEEP_CACHE)
+    return cfg
+
+
 
 def task_spec(cfg: DistillConfig, teacher: Teacher) -> TaskSpec:
     """The teacher's task spec, or TASK's when given: it must have the teacher's head (and labels)."""

@@ -9,7 +9,9 @@ the validation set by the task's primary metric (mean over seeds), link it as ``
 Runs go one after the other. A finished run (its ``jbert_config.yaml`` exists) is not run again
 and an interrupted one resumes from its last checkpoint, so the same command also continues a
 sweep, and ``--shard i/n`` splits the grid over processes or GPUs (run each shard, then the
-command without ``--shard`` to select). ``run_sweep`` runs ``jbert.finetuning.run.run_finetune`` for each run.
+command without ``--shard`` to select). ``run_sweep`` runs ``jbert.finetuning.run.run_finetune`` for each run,
+or what ``SweepConfig.target`` names (``jbert.api`` passes distillation's: the same grid, record and
+selection over ``jbert distill`` runs).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 from jbert.config.run import JbertConfig, with_recipe
 from jbert.config.sections import parse_override, set_dotted
+from jbert.config.tasks import TaskSpec
 from jbert.errors import ConfigError
 from jbert.writers.outputs import check_output_dir
 
@@ -38,6 +41,27 @@ BEST = "best"
 RUNS = "runs"
 
 
+@dataclass(frozen=True)
+class SweepTarget:
+    """What one run of the grid is: the function that runs a configuration, and the task spec and
+    settings that run records for it (``jbert_run.yaml``), so a finished or half-run directory made
+    with other settings is refused instead of reused."""
+
+    run: Callable[[JbertConfig], Any]
+    recorded: Callable[[JbertConfig], tuple[TaskSpec, JbertConfig]]
+    keep: tuple[str, ...] = ()  # what else OUTPUT may hold besides the runs and the record (a shared cache)
+
+
+def finetune_target() -> SweepTarget:
+    from jbert.finetuning.run import resolve_spec, run_finetune
+
+    def recorded(cfg: JbertConfig) -> tuple[TaskSpec, JbertConfig]:
+        spec = resolve_spec(cfg)
+        return spec, with_recipe(cfg, spec.recipe)  # as finetune records it
+
+    return SweepTarget(run=run_finetune, recorded=recorded)
+
+
 @dataclass
 class SweepConfig:
     base: JbertConfig  # the finetune config every run starts from (its output_dir is the sweep's)
@@ -45,6 +69,7 @@ class SweepConfig:
     seeds: int = 1  # seeds per configuration: training.seed, training.seed + 1, ...
     shard: str | None = None  # "i/n": run only every n-th run starting at i, do not select
     progress: Callable[[str], None] | None = None  # told "run 2/12: PATH" as each run starts
+    target: SweepTarget | None = None  # what each run is (default: finetune_target())
 
 
 @dataclass
@@ -114,24 +139,26 @@ def _slug(params: dict[str, Any]) -> str:
 
 def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     """Run (or reuse) every run of the grid; unless sharded, select and write the sweep record."""
-    from jbert.finetuning.run import resolve_data_files, resolve_spec, run_finetune
+    from jbert.finetuning.datafiles import resolve_data_files
     from jbert.models.directory import CONFIG_FILE
 
+    target = cfg.target or finetune_target()
     index, count = _shard(cfg.shard)
     if not cfg.base.training.output_dir:
         raise ConfigError("missing --output: a sweep keeps its runs under OUTPUT/runs and links OUTPUT/best")
-    check_output_dir(cfg.base.training.output_dir, keep=(RUNS, BEST, SWEEP_FILE, SWEEP_TABLE))  # a rerun continues
-    spec = resolve_spec(cfg.base)
-    if resolve_data_files(cfg.base.data, spec)[1] is None:
+    # a rerun continues
+    check_output_dir(cfg.base.training.output_dir, keep=(RUNS, BEST, SWEEP_FILE, SWEEP_TABLE, *target.keep))
+    spec, settings = target.recorded(cfg.base)
+    if resolve_data_files(settings.data, spec)[1] is None:
         raise ConfigError("a sweep selects on the validation set: pass --valid FILE (or --jglue-dir DIR)")
     planned = plan(cfg)
-    refuse_stale_runs(Path(cfg.base.training.output_dir), planned)
+    refuse_stale_runs(Path(cfg.base.training.output_dir), planned, target)
     for i, (run_cfg, run) in enumerate(planned):
         if i % count != index or (run.path / CONFIG_FILE).is_file():
             continue
         run_cfg.training.resume = (run.path / "checkpoints").is_dir()
         (cfg.progress or logger.info)(f"sweep run {i + 1}/{len(planned)}: {run.path}")
-        run_finetune(run_cfg)
+        target.run(run_cfg)
     if cfg.shard or os.environ.get("RANK", "0") != "0":  # under accelerate launch only rank 0 selects
         return {"shard": cfg.shard or "all", "runs": len(planned)}
     for _, run in planned:
@@ -139,17 +166,17 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     return write_record(Path(cfg.base.training.output_dir), [r for _, r in planned], spec.primary_metric)
 
 
-def refuse_stale_runs(out: Path, planned: list[tuple[JbertConfig, Run]]) -> None:
+def refuse_stale_runs(out: Path, planned: list[tuple[JbertConfig, Run]], target: SweepTarget | None = None) -> None:
     """A run already under OUTPUT/runs that was made (or started) with other settings than the sweep
     gives it now (another --model, --train, --max-steps ...) would be reused as if it were this
     sweep's: refuse, naming the runs and the settings that differ (``jbert.training.run_record``)."""
-    from jbert.finetuning.run import resolve_spec
     from jbert.models.directory import CONFIG_FILE
     from jbert.training.run_record import differences, run_settings, saved_settings
 
+    target = target or finetune_target()
     stale, diffs = [], []
     for run_cfg, run in planned:
-        settings = with_recipe(run_cfg, resolve_spec(run_cfg).recipe)  # as finetune records it
+        settings = target.recorded(run_cfg)[1]
         saved = saved_settings(run.path, CONFIG_FILE, set(settings.to_dict()))
         found = differences(saved[0], run_settings(settings), saved[1]) if saved else []
         if found:
