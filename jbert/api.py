@@ -136,7 +136,8 @@ def sweep(cfg: SweepConfig) -> dict[str, Any]:
     from jbert.finetuning.sweep import SweepTarget, run_sweep
 
     if isinstance(cfg.base, DistillConfig) and cfg.target is None:
-        from jbert.distillation.run import SWEEP_CACHE, recorded_settings, run_distill, sweep_base
+        from jbert.distillation.run import run_distill
+        from jbert.distillation.settings import SWEEP_CACHE, recorded_settings, sweep_base
 
         target = SweepTarget(run=run_distill, recorded=recorded_settings, keep=(SWEEP_CACHE,))
         cfg = replace(cfg, base=sweep_base(cfg.base), target=target)

@@ -38,7 +38,8 @@ NOT_RUN = {
 # Commands run end to end by their own CLI tests on fixtures of their kind (teachers, sentence-transformers
 # models, retrieval sets), which this file's generic fixtures do not build: each names the test that runs it.
 RUN_ELSEWHERE = {
-    ("distill",): "tests/distillation/test_distill_cli.py distils fine-tuned teachers of every head",
+    ("distill",): "tests/distillation/test_distill_cli.py distils fine-tuned teachers of every head; "
+                  "tests/distillation/test_distill_sweep.py runs a sweep",
     ("embed",): "tests/cli/test_embed_cli.py embeds files with a trained embedding model",
     ("finetune", "embedding"): "tests/cli/test_embed_cli.py trains every embedding loss",
     ("eval", "--model", "runs/embedder"): "tests/cli/test_embed_cli.py scores an embedding model on JSTS",

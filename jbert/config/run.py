@@ -97,7 +97,9 @@ class TrainingConfig(Section):
     progress_bar: bool = True
     eval_steps: int | None = None  # evaluate (and checkpoint) every N steps instead of every epoch
     report_to: str = "none"  # experiment trackers: none | tensorboard | wandb | mlflow (comma-separated)
-    loss: str | None = None  # the head's training loss; None: the head's own (embedding: by the rows' columns)
+    # the head's training loss; None: the head's own choice by the rows (embedding: mnrl, cosent ...; reranker:
+    # bce for pairs, listwise where rows have a query id)
+    loss: str | None = None
 
 
 @dataclass

@@ -12,13 +12,13 @@ are filled up with filler texts and ``text_mask`` says which texts are real.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from jbert.distillation.cache import CachedTargets
-from jbert.distillation.losses import OutputKind, Target, placeholder_labels, target_spec
+from jbert.distillation.losses import OutputKind, Target, target_spec
 from jbert.distillation.model import TEACHER
 from jbert.heads import Feature
 
@@ -120,4 +120,16 @@ def _pad(arrays: Sequence[np.ndarray], target: Target, width: int) -> np.ndarray
         index = [slice(None)] * a.ndim
         index[axis] = slice(0, a.shape[axis])
         out[(i, *index)] = a
+    return out
+
+
+def placeholder_labels(example_labels: Mapping[str, Any], feature: Mapping[str, Any]) -> dict[str, Any]:
+    """Label values for a feature of a row without a label, shaped like a labelled feature's
+    (``example_labels``), so both collate together; the gold loss skips them (-100, or NaN for a number)."""
+    out: dict[str, Any] = {}
+    for key, value in example_labels.items():
+        if isinstance(value, (list, tuple)):
+            out[key] = [-100] * len(feature["input_ids"])
+        else:
+            out[key] = float("nan") if isinstance(value, float) else -100
     return out

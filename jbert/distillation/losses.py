@@ -14,7 +14,11 @@ Soft losses compare the student with the teacher's cached outputs, per row:
   KL runs over them: the exact KL to that truncated teacher;
 - ``vectors`` (sentence embeddings), ``[B, texts, dim]``: the MSE between the student's and the teacher's
   vector of each text, averaged over the row's real texts (sentence-transformers' MSELoss, Reimers and
-  Gurevych 2020); a temperature means nothing for a vector.
+  Gurevych 2020); a temperature means nothing for a vector;
+- ``scores`` (rerankers): a (query, document) pair's ``[B, 1]`` logit: ``(s - t)^2`` (sentence-transformers'
+  cross-encoder distillation by MSE), the default, since any pair (a first stage's unlabeled candidates)
+  can be learnt; query groups (``training.loss=listwise``), ``[B, docs]``: the KL of the documents'
+  softmax over the group's real documents, tempered as for classes.
 
 Gold losses are the heads' own (cross-entropy, MSE) per row, with a mask of the rows that have a
 label; an embedding head's loss (MNRL, CoSENT ...) is one number for a batch (in-batch negatives): it
@@ -30,12 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from jbert.heads.reranker_model import PAD  # a padded document's logit in a reranker's group
 from jbert.registry import Registry
 
 Tensors = Mapping[str, torch.Tensor]
@@ -71,6 +75,7 @@ class OutputKind:
     hidden: bool = True  # the student gives hidden states to match (distill.hidden_weight)
     same_width: bool = False  # the student's outputs are the teacher's vectors themselves: widths must agree
     own_loss: bool = False  # gold: the student's own loss (``student.loss``, one number a batch), labelled rows only
+    default_loss: str | None = None  # the head's training.loss when none is set (a reranker's: pairs)
 
 
 KINDS: Registry[OutputKind] = Registry("distillation output kind")
@@ -249,6 +254,34 @@ def _vectors_gold(student: Tensors, batch: Tensors) -> tuple[torch.Tensor, torch
     return torch.where(rows, value.float(), 0.0), rows
 
 
+def _score_targets(outputs: Mapping[str, np.ndarray], length: int, top_k: int | None) -> dict[str, np.ndarray]:
+    """A pair's logit, or a group's: its documents come first, the batch's padded ones (PAD) after."""
+    logits = np.asarray(outputs["logits"], dtype=np.float32).reshape(-1)
+    return {"logits": logits[: max(1, int((logits != PAD).sum()))]}
+
+
+def _scores_soft(student: Tensors, teacher: Tensors, batch: Tensors, temperature: float) -> torch.Tensor:
+    if batch["input_ids"].dim() == 2:
+        return (student["logits"].float()[:, 0] - teacher["logits"].float()[:, 0]) ** 2
+    return kl(student["logits"], teacher["logits"], temperature, mask=batch["attention_mask"][..., 0].bool())
+
+
+def _scores_gold(student: Tensors, batch: Tensors) -> tuple[torch.Tensor, torch.Tensor]:
+    """The reranker's own losses per row: binary cross-entropy of a pair (relevance >= 1 is positive), the
+    listwise cross-entropy of a group (rows without labels: NaN, or -100 for every document)."""
+    logits, labels = student["logits"].float(), batch["labels"].float()
+    if batch["input_ids"].dim() == 2:
+        valid = torch.isfinite(labels)
+        target = torch.where(valid, labels, 0.0).clamp(max=1.0)
+        return torch.where(valid, F.binary_cross_entropy_with_logits(logits[:, 0], target, reduction="none"), 0.0), valid
+    present = batch["attention_mask"][..., 0].bool()
+    relevance = labels.clamp(min=0.0) * present
+    valid = relevance.sum(-1) > 0
+    log_p = F.log_softmax(logits.masked_fill(~present, float("-inf")), dim=-1).masked_fill(~present, 0.0)
+    target = relevance / relevance.sum(-1, keepdim=True).clamp(min=1e-12)
+    return -(target * log_p).sum(-1), valid
+
+
 KINDS.register("classes")(OutputKind("classes", ("logits",), _whole, _classes_soft, _classes_gold))
 KINDS.register("value")(OutputKind("value", ("logits",), _whole, _value_soft, _value_gold))
 KINDS.register("token-classes")(OutputKind("token-classes", ("logits",), _token_targets, _token_soft, _token_gold,
@@ -261,9 +294,11 @@ KINDS.register("spans")(OutputKind(
 ))
 KINDS.register("vectors")(OutputKind("vectors", ("embeddings",), _vector_targets, _vectors_soft, _vectors_gold,
                                      texts=True, hidden=False, same_width=True, own_loss=True))
+KINDS.register("scores")(OutputKind("scores", ("logits",), _score_targets, _scores_soft, _scores_gold,
+                                    cached={"logits": Target(PAD)}, hidden=False, default_loss="bce"))
 for _head, _kind in (("classification", "classes"), ("pair-classification", "classes"), ("choice", "classes"),
                      ("pair-regression", "value"), ("token", "token-classes"), ("span", "spans"),
-                     ("embedding", "vectors")):
+                     ("embedding", "vectors"), ("reranker", "scores")):
     HEAD_KINDS.register(_head)(_kind)
 
 HIDDEN = "hidden"  # the cached teacher hidden states: [(choices,) S, layers, H]
@@ -272,15 +307,3 @@ HIDDEN_TARGET = Target(0.0, seq_axis=-3)
 
 def target_spec(kind: OutputKind, name: str) -> Target:
     return HIDDEN_TARGET if name == HIDDEN else kind.cached.get(name, Target())
-
-
-def placeholder_labels(example_labels: Mapping[str, Any], feature: Mapping[str, Any]) -> dict[str, Any]:
-    """Label values for a feature of a row without a label, shaped like a labelled feature's
-    (``example_labels``), so both collate together; the gold loss skips them (-100, or NaN for a number)."""
-    out: dict[str, Any] = {}
-    for key, value in example_labels.items():
-        if isinstance(value, (list, tuple)):
-            out[key] = [-100] * len(feature["input_ids"])
-        else:
-            out[key] = float("nan") if isinstance(value, float) else -100
-    return out

@@ -8,24 +8,25 @@ training core (``jbert.training.core``) with the distillation loss -> a fine-tun
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from jbert.config.encoding import EncodeOptions
 from jbert.config.precision import resolve_precision
-from jbert.config.run import with_recipe
-from jbert.config.tasks import TaskSpec, load_spec
+from jbert.config.tasks import TaskSpec
 from jbert.data import Example
 from jbert.distillation.config import DistillConfig
 from jbert.distillation.data import DistillCollator, DistillDataset
 from jbert.distillation.losses import OutputKind, kind_for
 from jbert.distillation.model import DistillModel
+from jbert.distillation.settings import check_required, task_spec, with_teacher_settings
 from jbert.distillation.student import (
     check_same_tokenizer,
     check_same_width,
@@ -54,7 +55,7 @@ class Data:
 
 def run_distill(cfg: DistillConfig) -> dict[str, float]:
     """Distil ``cfg.distill.teacher`` into a student; write the output directory; return the final metrics."""
-    _check_required(cfg)
+    check_required(cfg)
     teacher = read_teacher(cfg.distill.teacher)
     spec = task_spec(cfg, teacher)
     cfg = with_teacher_settings(cfg, teacher, spec)
@@ -63,7 +64,7 @@ def run_distill(cfg: DistillConfig) -> dict[str, float]:
     head = get_head(spec.head)(spec, teacher.labels)
     head.attach(str(teacher.path))  # the teacher's pooling and prompts (an embedding model's): the student's too
     data = read_data(cfg, spec, head)
-    head.choose_loss(cfg.training.loss, data.train)
+    head.choose_loss(cfg.training.loss or kind.default_loss, data.train)
     run, cfg = start_run(cfg, has_eval=bool(data.valid), primary_metric=spec.primary_metric, marker=CONFIG_FILE)
     run.args.label_names = list(kind.label_names)  # the student's targets, whatever the wrapper's signature
     layers = cfg.distill.student_layers
@@ -93,17 +94,6 @@ def run_distill(cfg: DistillConfig) -> dict[str, float]:
     return result.metrics
 
 
-def _check_required(cfg: DistillConfig) -> None:
-    missing = [flag for flag, value in (("--teacher", cfg.distill.teacher), ("--train", cfg.data.train),
-                                        ("--output", cfg.training.output_dir)) if not value]
-    if missing:
-        raise ConfigError(f"missing {', '.join(missing)}: e.g. `jbert distill --teacher RUN --student-layers 6 "
-                          "--train FILE --valid FILE --output DIR`")
-    if (cfg.model.name_or_path is None) == (cfg.distill.student_layers is None):
-        raise ConfigError("give the student as --student MODEL (a model directory with the teacher's tokenizer) "
-                          "or --student-layers N (every k-th layer of the teacher), not both")
-
-
 def _check_student(cfg: DistillConfig, teacher: Teacher, kind: OutputKind, head: str) -> None:
     """What the student must share with the teacher, checked before anything is written."""
     if cfg.distill.student_layers is None:
@@ -113,62 +103,6 @@ def _check_student(cfg: DistillConfig, teacher: Teacher, kind: OutputKind, head:
     if cfg.distill.hidden_weight and not kind.hidden:
         raise ConfigError(f"distill.hidden_weight: {head} models distil from the teacher's outputs, not its hidden "
                           "states; leave it 0")
-
-
-# --- task and settings ----------------------------------------------------------------------------
-
-SWEEP_CACHE = "teacher-cache"  # under a sweep's OUTPUT: the teacher's outputs, shared by every run
-
-
-def recorded_settings(cfg: DistillConfig) -> tuple[TaskSpec, DistillConfig]:
-    """The task spec and the settings ``run_distill`` records for ``cfg`` (a sweep compares a run
-    directory's record with them)."""
-    _check_required(cfg)
-    teacher = read_teacher(cfg.distill.teacher)
-    spec = task_spec(cfg, teacher)
-    return spec, with_teacher_settings(cfg, teacher, spec)
-
-
-def sweep_base(cfg: DistillConfig) -> DistillConfig:
-    """A sweep's runs share one teacher cache (``OUTPUT/teacher-cache`` unless ``--teacher-cache`` names
-    one): the teacher runs once for the grid. Its key holds what decides the outputs, so runs that
-    sweep the encoding get their own entries in it."""
-    if cfg.distill.teacher_cache or not cfg.training.output_dir:
-        return cfg
-    cfg = copy.deepcopy(cfg)
-    cfg.distill.teacher_cache = str(Path(cfg.training.output_dir) / SWEEP_CACHE)
-    return cfg
-
-
-
-def task_spec(cfg: DistillConfig, teacher: Teacher) -> TaskSpec:
-    """The teacher's task spec, or TASK's when given: it must have the teacher's head (and labels)."""
-    spec = teacher.spec if not cfg.task.name else load_spec(cfg.task.name)
-    spec = spec.with_columns(**cfg.task.columns)
-    spec = replace(spec, reader=cfg.task.reader) if cfg.task.reader else spec
-    if spec.head != teacher.spec.head:
-        raise ConfigError(f"task {cfg.task.name!r} has a {spec.head} head but the teacher {teacher.path} was fine-tuned "
-                          f"for {teacher.spec.name!r} ({teacher.spec.head}); leave TASK out to take the teacher's")
-    if spec.labels is not None and teacher.labels is not None and list(spec.labels) != list(teacher.labels):
-        raise ConfigError(f"task {cfg.task.name!r} has the labels {list(spec.labels)} but the teacher {teacher.path} "
-                          f"has {list(teacher.labels)}; leave TASK out to take the teacher's")
-    return spec
-
-
-def with_teacher_settings(cfg: DistillConfig, teacher: Teacher, spec: TaskSpec) -> DistillConfig:
-    """defaults <- the task's recipe <- the teacher's encoding and decoding (its inputs looked like that)
-    <- what the caller set. With ``--student-layers`` the student starts from the teacher's directory."""
-    layered = with_recipe(copy.deepcopy(cfg), spec.recipe)
-    for section in ("encoding", "decoding"):
-        given, target, source = getattr(cfg, section).given_keys(), getattr(layered, section), getattr(teacher.config, section)
-        for f in fields(source):
-            if f.name not in given:
-                setattr(target, f.name, getattr(source, f.name))
-    layered.task.name = cfg.task.name or teacher.config.task.name or spec.name
-    if cfg.distill.student_layers is not None:
-        layered.model.name_or_path = str(teacher.path)
-    layered.validate()
-    return layered
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -215,10 +149,12 @@ def soft_targets(cfg: DistillConfig, run: Run, teacher: Teacher, head: Head, kin
         collate = _collator(head, run.tokenizer, teacher.inputs)
         soft = SoftTargets(teacher, head, kind, run.tokenizer, collate, folder, run.args, cfg.distill.top_k, hidden,
                            precision=resolve_precision(cfg.training.precision, run.args.device.type),
-                           batch_size=cfg.training.eval_batch_size or cfg.training.batch_size, loss=cfg.training.loss)
+                           batch_size=cfg.training.eval_batch_size or cfg.training.batch_size,
+                           loss=cfg.training.loss or kind.default_loss)
         parts = [(*soft.split(data.train, Path(cfg.data.train), _options(cfg, True), "train"), True)]
         for i, (path, examples) in enumerate(data.unlabeled):
             parts.append((*soft.split(examples, path, _options(cfg, False), f"unlabeled{i}"), False))
+            _check_same_shape(parts[0][0], parts[-1][0], path, cfg.training.loss)
     soft.release()
     return DistillDataset(parts, kind.label_names)
 
@@ -249,6 +185,18 @@ def both_inputs(tokenizer: Any, student: ModelInputs, teacher: ModelInputs) -> I
         yield
     finally:
         tokenizer.model_input_names = saved
+
+
+def _check_same_shape(train: list[Any], unlabeled: list[Any], path: Path, loss: str | None) -> None:
+    """Both files' rows must batch together: a row of several sequences (choices, texts) beside a single one
+    cannot (a reranker's query groups, ``training.loss=listwise``, beside unlabeled single pairs)."""
+    def nested(features: list[Any]) -> bool:
+        return bool(features) and isinstance(features[0]["input_ids"][0], (list, tuple, np.ndarray))
+
+    if unlabeled and nested(train) != nested(unlabeled):
+        raise ConfigError(f"--unlabeled {path}: its rows are single sequences but the training rows are groups "
+                          f"(training.loss={loss}); rows without labels cannot be ranked in groups: leave "
+                          "training.loss unset to learn the teacher's score of each pair")
 
 
 def _collator(head: Head, tokenizer: Any, inputs: ModelInputs) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 from jbert.errors import ConfigError
 from jbert.heads import Head
 from jbert.heads.embedding_model import EmbeddingModel
+from jbert.heads.reranker_model import RerankerModel
 from jbert.models.directory import tokenizer_fingerprint
 from jbert.tokenization.fingerprint import fingerprint_differences
 
@@ -54,6 +55,8 @@ def student_from_teacher(teacher: Any, layers: list[int]) -> Any:
     weight of the student comes from the teacher."""
     if isinstance(teacher, EmbeddingModel):  # the bi-encoder: its transformer cut, pooling and prompts kept
         return EmbeddingModel(student_from_teacher(teacher.encoder, layers), teacher.settings, teacher.loss)
+    if isinstance(teacher, RerankerModel):  # the cross-encoder: its classifier cut, its activation kept
+        return RerankerModel(student_from_teacher(teacher.model, layers), teacher.activation)
     stack, _ = layer_stack(teacher)
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = len(layers)

@@ -10,6 +10,9 @@ false are 1 and 0). The loss follows the rows:
   listwise loss of ``jbert.heads.reranker_model``; each group needs two documents or more and one
   relevant. The batch size then counts groups.
 
+``training.loss`` names the choice: ``bce`` (one feature per pair whatever its group), ``listwise``
+(groups required), unset: by the rows as above. Distillation trains ``bce``-shaped pairs by default.
+
 At prediction time every pair is one feature. Metrics (``reranking``) rank the rows of one query key
 together: the group id, else the query text.
 
@@ -27,6 +30,7 @@ import numpy as np
 
 from jbert.config.encoding import EncodeOptions
 from jbert.data import Example, Prediction
+from jbert.errors import ConfigError
 from jbert.heads import HEADS
 from jbert.heads._util import (
     data_error,
@@ -42,12 +46,24 @@ from jbert.heads.collate import LABEL_PAD, PaddingCollator
 from jbert.models.cross_encoder import read_activation
 
 INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+LOSSES = ("bce", "listwise")  # training.loss: pairs with binary cross-entropy, or query groups ranked
 
 
 @HEADS.register("reranker")
 class RerankerHead(Head):
     name = "reranker"
     activation = "sigmoid"  # or "identity": what the logit goes through (jbert.models.cross_encoder)
+    loss: str | None = None  # training.loss (LOSSES); None: listwise where the rows have group ids
+
+    def choose_loss(self, loss: str | None, examples: Sequence[Example]) -> None:
+        if loss is not None and loss not in LOSSES:
+            raise ConfigError(f"training.loss={loss!r}: a reranker trains with {' or '.join(LOSSES)} "
+                              "(unset: listwise where rows have a group id, else bce)")
+        if loss == "listwise" and examples and all(self.group(e) is None for e in examples):
+            column = self.spec.column("group")
+            raise data_error(examples[0], f"training.loss=listwise ranks query groups, but no row has a {column!r}",
+                             f"give each row its query's id in {column!r}, or use training.loss=bce")
+        self.loss = loss
 
     def attach(self, model_path: str | None) -> None:
         if model_path and (Path(model_path) / "config.json").is_file():
@@ -89,7 +105,7 @@ class RerankerHead(Head):
         """Example indices per group in first-seen order; None when no row has a group id. A row without
         a group among rows with one, a group of one document or without a relevant one: an error."""
         ids = [self.group(e) for e in examples]
-        if all(g is None for g in ids):
+        if self.loss == "bce" or all(g is None for g in ids):
             return None
         groups: dict[str, list[int]] = {}
         for i, group in enumerate(ids):

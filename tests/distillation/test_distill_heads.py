@@ -29,6 +29,7 @@ FILES = {
     "choice": (JGLUE / "jcommonsenseqa-train.jsonl", JGLUE / "jcommonsenseqa-valid.jsonl"),
     "span": (JGLUE / "jsquad-train.json", JGLUE / "jsquad-valid.json"),
     "token": (DATA / "ner" / "train.conll", DATA / "ner" / "valid.conll"),
+    "reranker": (DATA / "reranker" / "valid.jsonl", DATA / "reranker" / "valid.jsonl"),  # 6 queries x 3 documents
 }
 
 

@@ -181,11 +181,45 @@ def test_kl_is_zero_for_equal_distributions_and_masks_positions():
         -math.log(softmax([0.3, -1.0, 2.0])[2]), rel=1e-5)
 
 
+def sigmoid_bce(logit: float, label: float) -> float:
+    p = 1 / (1 + math.exp(-logit))
+    return -(label * math.log(p) + (1 - label) * math.log(1 - p))
+
+
+def test_reranker_pairs_soft_is_the_squared_logit_error_and_gold_the_bce_of_relevance():
+    kind = kind_for("reranker")
+    student, teacher = {"logits": torch.tensor([[1.5], [-0.5], [0.2]])}, {"logits": torch.tensor([[0.5], [1.0], [0.2]])}
+    batch = {"input_ids": torch.zeros(3, 4, dtype=torch.long), "labels": torch.tensor([2.0, 0.0, float("nan")])}
+    assert kind.soft(student, teacher, batch, 3.0).tolist() == pytest.approx([1.0, 2.25, 0.0])  # T means nothing
+    gold, has = kind.gold(student, batch)
+    # relevance 2 counts as relevant (1); the third row has no label
+    assert has.tolist() == [True, True, False]
+    assert gold.tolist() == pytest.approx([sigmoid_bce(1.5, 1.0), sigmoid_bce(-0.5, 0.0), 0.0], rel=1e-5)
+    assert kind.default_loss == "bce" and not kind.hidden
+
+
+def test_reranker_groups_soft_is_the_tempered_kl_over_real_documents_and_gold_the_listwise_loss():
+    kind = kind_for("reranker")
+    present = torch.tensor([[1, 1, 1], [1, 1, 0]])  # the second group has 2 documents and a padded one
+    batch = {"input_ids": torch.zeros(2, 3, 4, dtype=torch.long),
+             "attention_mask": present[..., None].expand(2, 3, 4).clone(),
+             "labels": torch.tensor([[1.0, 0.0, 2.0], [-100.0, -100.0, -100.0]])}  # row 2: unlabeled
+    s = [[1.0, 2.0, 0.5], [0.0, -1.0, -100.0]]
+    t = [[2.0, 1.0, 0.0], [1.0, 0.5, -100.0]]
+    soft = kind.soft({"logits": torch.tensor(s)}, {"logits": torch.tensor(t)}, batch, 2.0)
+    assert soft.tolist() == pytest.approx([kl_formula(s[0], t[0], 2.0), kl_formula(s[1][:2], t[1][:2], 2.0)], rel=1e-5)
+    gold, has = kind.gold({"logits": torch.tensor(s)}, batch)
+    q = softmax(s[0])  # relevance 1 and 2 normalised to 1/3, 2/3
+    assert has.tolist() == [True, False]
+    assert gold[0].item() == pytest.approx(-(math.log(q[0]) / 3 + 2 * math.log(q[2]) / 3), rel=1e-5)
+
+
 def test_every_head_has_a_kind_and_an_unknown_head_is_a_clear_error():
-    for head in ("classification", "pair-classification", "pair-regression", "choice", "token", "span", "embedding"):
+    for head in ("classification", "pair-classification", "pair-regression", "choice", "token", "span", "embedding",
+                 "reranker"):
         assert HEAD_KINDS.get(head) in KINDS
-    with pytest.raises(ConfigError, match="unknown head that distillation knows 'reranker'; available: "):
-        kind_for("reranker")
+    with pytest.raises(ConfigError, match="unknown head that distillation knows 'tagger'; available: "):
+        kind_for("tagger")
 
 
 def test_soft_losses_give_finite_gradients_with_masked_positions():

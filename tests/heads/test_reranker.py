@@ -13,7 +13,7 @@ from _retrieval_data import reranker_rows, write_jsonl
 from jbert.config.encoding import EncodeOptions
 from jbert.config.tasks import load_spec
 from jbert.data import Example
-from jbert.errors import DataFormatError
+from jbert.errors import ConfigError, DataFormatError
 from jbert.heads import get_head
 from jbert.heads.reranker_model import listwise_loss
 from jbert.readers import read
@@ -99,3 +99,17 @@ def test_saving_writes_the_inner_model_with_the_sigmoid_activation(tiny_model_di
     assert config.num_labels == 1 and config.sentence_transformers["activation_fn"].endswith("Sigmoid")
     loaded = AutoModelForSequenceClassification.from_pretrained(tmp_path)
     assert torch.equal(loaded.classifier.weight, model.model.classifier.weight)
+
+
+def test_training_loss_chooses_pairs_or_groups(tmp_path, fast_tokenizer) -> None:
+    grouped = rows(tmp_path, limit=2)  # two queries, each with its documents and a query id
+    head = get_head("reranker")(SPEC)
+    head.choose_loss("bce", grouped)  # every row one pair, binary cross-entropy, whatever its group
+    features = head.encode(grouped, fast_tokenizer, EncodeOptions(max_length=64))
+    assert len(features) == len(grouped) and isinstance(features[0]["labels"], float)
+    head.choose_loss(None, grouped)  # unset: groups where the rows have ids
+    assert len(head.encode(grouped, fast_tokenizer, EncodeOptions(max_length=64))) == 2
+    with pytest.raises(ConfigError, match="a reranker trains with bce or listwise"):
+        head.choose_loss("mnrl", grouped)
+    with pytest.raises(DataFormatError, match="training.loss=listwise ranks query groups, but no row has a 'query_id'"):
+        head.choose_loss("listwise", rows(tmp_path, grouped=False, limit=1))
