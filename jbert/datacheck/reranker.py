@@ -34,7 +34,8 @@ class RerankerCheck(HeadCheck):
             if not examples:
                 continue
             repeated(report, examples, lambda e: (e.text, e.text_pair), head.target)
-            listwise = [e for e in examples if head.group(e) is not None]
+            # training.loss=bce: every row a pair, whatever its group id
+            listwise = [e for e in examples if head.group(e) is not None] if head.loss != "bce" else []
             if listwise:
                 _missing_groups(report, head, examples)
             queries = _queries(head, listwise or examples)

@@ -85,3 +85,13 @@ def test_pairs_without_groups_only_warn_and_print_their_statistics(tmp_path):
            f"  {train}:5: label 0, but 1 at line 1\n" in result.stdout
     assert f"  {train}:3: none of the 2 document(s) of the query is relevant (label >= 1)\n" in result.stdout
     assert result.stdout.rstrip().endswith("0 error(s), 2 warning(s): ready to train")
+
+
+def test_training_loss_bce_checks_grouped_rows_as_pairs(tmp_path):
+    train = write(tmp_path / "train.jsonl", GROUPED[:6])  # q2 has no relevant document, q3 one document
+    result = check("--train", str(train), "--set", "training.loss=bce", "--json")
+    report = json.loads(result.stdout)
+    kinds = {p["kind"] for p in report["problems"]}
+    assert "small_group" not in kinds and "group_without_positive" not in kinds  # no groups are formed
+    assert "query_without_positive" in kinds and report["errors"] == 0, report["problems"]
+    assert report["splits"]["train"]["statistics"]["loss"] == {"binary cross-entropy": 6}
