@@ -15,8 +15,9 @@ with bench_retrieval.py). Training runs in bf16 where the CPU has it natively (`
 the predict timings are fp32.
 
 ``--unlabeled`` for a pair task needs pairs: the sentences of data/pretrain/captions.txt (the JSTS train
-sentences; JSTS valid and test left out) shuffled (seeded) and paired anew, written as
-``sentence<TAB>sentence`` lines (the text reader's pair format); the teacher scores them.
+sentences; JSTS valid and test left out) paired anew, half with their nearest other caption by BM25 and
+half at random (seeded), written as ``sentence<TAB>sentence`` lines (the text reader's pair format); the
+teacher scores them.
 
     python benchmarks/bench_distill.py
     python benchmarks/bench_distill.py --train-pairs 1000 --epochs 2 --skip-jnli --no-base-speed   # quicker
@@ -109,8 +110,8 @@ def predict_walls(models: dict[str, Path], rows: Path, work: Path, repeats: int)
     return C.best_of(list(models), repeats, run)
 
 
-def predict_timings(sides: dict[str, dict[str, Any]], rows: Path, work: Path, repeats: int) -> dict[str, Any]:
-    """The JSTS teacher and distilled student in fp32, and the student's ONNX int8 export."""
+def predict_timings(sides: dict[str, dict[str, Any]], inputs: list[Path], work: Path, repeats: int) -> list[dict[str, Any]]:
+    """The JSTS teacher and distilled student in fp32, and the student's ONNX int8 export, on each input."""
     print("export + predict timings ...", flush=True)
     student_dir = sides["distilled"]["dir"]
     shutil.rmtree(work / "jsts-student-int8", ignore_errors=True)  # jbert export refuses a non-empty --output
@@ -118,7 +119,7 @@ def predict_timings(sides: dict[str, dict[str, Any]], rows: Path, work: Path, re
           log=work / "export.log")
     models = {"teacher fp32": sides["teacher"]["dir"], "student fp32": student_dir,
               "student ONNX int8": work / "jsts-student-int8"}
-    return predict_walls(models, rows, work, repeats)
+    return [predict_walls(models, rows, work, repeats) for rows in inputs]
 
 
 def base_speed(rows: Path, tokenizer: Path, work: Path, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -138,16 +139,35 @@ def base_speed(rows: Path, tokenizer: Path, work: Path, args: argparse.Namespace
     return predict_walls({"teacher fp32": teacher, "student fp32": student}, rows, work, args.repeats)
 
 
+def caption_pairs(count: int, seed: int) -> list[tuple[str, str]]:
+    """New sentence pairs from the bundled captions for the teacher to score, shaped like JSTS's mix of
+    close and unrelated pairs: half are a sentence and its nearest other caption by BM25 over MeCab words
+    (jbert's own first stage), half two sentences drawn at random."""
+    from jbert.retrieval.bm25 import BM25Retriever
+
+    captions = sorted({s for s in (C.REPO / "data" / "pretrain" / "captions.txt").read_text(encoding="utf-8").splitlines() if s})
+    rng = random.Random(seed)
+    anchors = rng.sample(captions, count)
+    bm25 = BM25Retriever(captions)
+    close = []
+    for anchor, hits in zip(anchors[: count // 2], bm25.search(anchors[: count // 2], k=2), strict=True):
+        other = next((captions[i] for i, _ in hits if captions[i] != anchor), None)
+        if other:
+            close.append((anchor, other))
+    far = [(a, rng.choice(captions)) for a in anchors[count // 2:]]
+    pairs = close + far
+    rng.shuffle(pairs)
+    return pairs
+
+
 def jsts_data(args: argparse.Namespace, work: Path) -> dict[str, Path]:
     src = args.jglue_dir / "jsts-v1.3"
     lines = (src / "train-v1.3.json").read_text(encoding="utf-8").splitlines()[: args.train_pairs]
     train = work / "jsts-train.jsonl"
     train.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    captions = [s for s in (C.REPO / "data" / "pretrain" / "captions.txt").read_text(encoding="utf-8").splitlines() if s]
-    random.Random(args.seed).shuffle(captions)  # new pairs of the corpus's sentences, which the teacher scores
-    pairs = [f"{a}\t{b}" for a, b in zip(captions[0::2], captions[1::2], strict=False)][: args.unlabeled_pairs]
     unlabeled = work / "jsts-unlabeled.txt"
-    unlabeled.write_text("\n".join(pairs) + "\n", encoding="utf-8")
+    pairs = caption_pairs(args.unlabeled_pairs, args.seed) if args.unlabeled_pairs else []
+    unlabeled.write_text("".join(f"{a}\t{b}\n" for a, b in pairs), encoding="utf-8")
     return {"train": train, "valid": src / "valid-v1.3.json", "unlabeled": unlabeled}
 
 
@@ -193,7 +213,7 @@ def report_speed(walls: dict[str, dict[str, Any]], rows: int, shape: str) -> Non
     teacher = walls["teacher fp32"]
     table = [[side, w["wall"], teacher["wall"] / w["wall"], w["predict_stage_s"],
               C.ratio(teacher["predict_stage_s"], w["predict_stage_s"]), w["rss_mib"]] for side, w in walls.items()]
-    print(C.table(table, [f"jbert predict, {rows:,} JSTS valid pairs ({shape})", "wall s", "x teacher", "predict stage s",
+    print(C.table(table, [f"jbert predict, {rows:,} JSTS pairs ({shape})", "wall s", "x teacher", "predict stage s",
                           "x teacher (stage)", "peak RSS MiB"]))
     for side in (s for s in ("student fp32", "student ONNX int8") if s in walls):
         speed = teacher["wall"] / walls[side]["wall"]
@@ -209,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--teacher-epochs", type=float, default=6.0, help="the teachers' epochs (best epoch kept)")
     p.add_argument("--epochs", type=float, default=3.0, help="the students' epochs (best epoch kept)")
     p.add_argument("--alphas", default="0.5,0.9", help="the distilled student's --sweep over distill.alpha")
+    p.add_argument("--large-predict", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time the mini models' predict on the JSTS training pairs (12,451): start-up amortised")
     p.add_argument("--base-speed", action=argparse.BooleanOptionalAction, default=True,
                    help="also time predict for a BERT-base-shaped teacher (12 layers) and its 6-layer student")
     p.add_argument("--lr", type=float, default=2e-4)
@@ -233,19 +255,23 @@ def main(argv: list[str] | None = None) -> int:
     if jnli:
         tasks["jnli"] = jnli
     results = {name: run_task(name, task, init, work, args) for name, task in tasks.items()}
-    walls = predict_timings(results["jsts"], tasks["jsts"]["valid"], work, args.repeats)
+    inputs = [tasks["jsts"]["valid"], *([tasks["jsts"]["train"]] if args.large_predict else [])]
+    walls = predict_timings(results["jsts"], inputs, work, args.repeats)
     base = base_speed(tasks["jsts"]["valid"], mini.pretrained, work, args) if args.base_speed else None
     print(P.describe(mini))
     for name, sides in results.items():
         report(name, sides)
-    count = sum(1 for line in tasks["jsts"]["valid"].open(encoding="utf-8") if line.strip())
-    report_speed(walls, count, "mini: 4 layers -> 2")
+    counts = [sum(1 for line in rows.open(encoding="utf-8") if line.strip()) for rows in inputs]
+    for rows, count, timing in zip(inputs, counts, walls, strict=True):
+        report_speed(timing, count, f"{rows.name}, mini: 4 layers -> 2")
     if base:
-        report_speed(base, count, "base shape: 12 layers -> 6")
+        report_speed(base, counts[0], f"{inputs[0].name}, base shape: 12 layers -> 6")
     summary = {"config": {k: str(v) for k, v in vars(args).items()}, "pretrained": mini.build,
                "results": {n: {s: {k: v for k, v in r.items() if k != "dir"} for s, r in sides.items()}
                            for n, sides in results.items()},
-               "predict": walls, "predict_base_shape": base}
+               "predict": dict(zip((f"{r.name} ({n} rows)" for r, n in zip(inputs, counts, strict=True)), walls,
+                                   strict=True)),
+               "predict_base_shape": base}
     print(f"results: {C.write_result('distill', summary)}")
     return 0
 
