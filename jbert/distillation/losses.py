@@ -39,7 +39,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from jbert.heads.reranker_model import PAD  # a padded document's logit in a reranker's group
+from jbert.heads.reranker_model import PAD, listwise_rows  # PAD: a padded document's logit in a group
 from jbert.registry import Registry
 
 Tensors = Mapping[str, torch.Tensor]
@@ -275,11 +275,7 @@ def _scores_gold(student: Tensors, batch: Tensors) -> tuple[torch.Tensor, torch.
         target = torch.where(valid, labels, 0.0).clamp(max=1.0)
         return torch.where(valid, F.binary_cross_entropy_with_logits(logits[:, 0], target, reduction="none"), 0.0), valid
     present = batch["attention_mask"][..., 0].bool()
-    relevance = labels.clamp(min=0.0) * present
-    valid = relevance.sum(-1) > 0
-    log_p = F.log_softmax(logits.masked_fill(~present, float("-inf")), dim=-1).masked_fill(~present, 0.0)
-    target = relevance / relevance.sum(-1, keepdim=True).clamp(min=1e-12)
-    return -(target * log_p).sum(-1), valid
+    return listwise_rows(logits, labels, present), (labels.clamp(min=0.0) * present).sum(-1) > 0
 
 
 KINDS.register("classes")(OutputKind("classes", ("logits",), _whole, _classes_soft, _classes_gold))

@@ -66,9 +66,15 @@ class RerankerModel(nn.Module):
 
 
 def listwise_loss(logits: torch.Tensor, labels: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
-    """Mean over groups of -sum(target * log_softmax(logits)); target = relevance / its sum in the group
-    (every group has a relevant document: the head checks that before training)."""
+    """Mean over groups of ``listwise_rows`` (every group has a relevant document: the head checks that
+    before training)."""
+    return listwise_rows(logits, labels, present).mean()
+
+
+def listwise_rows(logits: torch.Tensor, labels: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """Per group, -sum(target * log_softmax(logits)) over its ``present`` documents; target = relevance / its
+    sum in the group (0 for a group without a relevant document, or with no labels: -100 everywhere)."""
     target = labels.clamp(min=0.0) * present
     target = target / target.sum(dim=1, keepdim=True).clamp(min=1e-12)
     log_p = torch.log_softmax(logits.masked_fill(~present, float("-inf")), dim=1).masked_fill(~present, 0.0)
-    return -(target * log_p).sum(dim=1).mean()
+    return -(target * log_p).sum(dim=1)
