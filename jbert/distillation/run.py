@@ -16,8 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from jbert.config.encoding import EncodeOptions
 from jbert.config.precision import resolve_precision
 from jbert.config.tasks import TaskSpec
@@ -42,6 +40,7 @@ from jbert.models.directory import CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE, 
 from jbert.models.inputs import ModelInputs
 from jbert.readers import read_examples
 from jbert.training.core import Run, finish_run, fit, load_model, start_run
+from jbert.training.sampling import is_nested
 
 logger = logging.getLogger(__name__)
 
@@ -190,10 +189,7 @@ def both_inputs(tokenizer: Any, student: ModelInputs, teacher: ModelInputs) -> I
 def _check_same_shape(train: list[Any], unlabeled: list[Any], path: Path, loss: str | None) -> None:
     """Both files' rows must batch together: a row of several sequences (choices, texts) beside a single one
     cannot (a reranker's query groups, ``training.loss=listwise``, beside unlabeled single pairs)."""
-    def nested(features: list[Any]) -> bool:
-        return bool(features) and isinstance(features[0]["input_ids"][0], (list, tuple, np.ndarray))
-
-    if unlabeled and nested(train) != nested(unlabeled):
+    if train and unlabeled and is_nested(train[0]) != is_nested(unlabeled[0]):
         raise ConfigError(f"--unlabeled {path}: its rows are single sequences but the training rows are groups "
                           f"(training.loss={loss}); rows without labels cannot be ranked in groups: leave "
                           "training.loss unset to learn the teacher's score of each pair")

@@ -41,12 +41,16 @@ class EpochRandomSampler(torch.utils.data.Sampler):
         return iter(torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed + self.epoch)).tolist())
 
 
+def is_nested(feature: dict) -> bool:
+    """A feature of several sequences (``[num_choices, seq]``: choices, texts, a query's documents)."""
+    ids = feature["input_ids"]
+    return bool(len(ids)) and isinstance(ids[0], (list, tuple, np.ndarray))
+
+
 def feature_length(feature: dict) -> int:
     """Tokens in a feature; for multiple choice (``[num_choices, seq]``) the longest choice."""
     ids = feature["input_ids"]
-    if len(ids) and isinstance(ids[0], (list, tuple, np.ndarray)):
-        return max(len(row) for row in ids)
-    return len(ids)
+    return max(len(row) for row in ids) if is_nested(feature) else len(ids)
 
 
 class DistinctBatchSampler(torch.utils.data.BatchSampler):
