@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,12 @@ class Teacher:
     inputs: ModelInputs  # what the teacher's architecture takes
     layers: int  # transformer layers
     width: int  # hidden size
-    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def fingerprint(self) -> dict[str, Any]:
+        """A hash of its weights and files (``cache.teacher_fingerprint``), made when first needed: a sweep
+        reads every run's teacher settings without hashing the weights each time."""
+        return cache.teacher_fingerprint(self.path)
 
 
 def read_teacher(path: str | None) -> Teacher:
@@ -65,8 +71,7 @@ def read_teacher(path: str | None) -> Teacher:
     directory = Path(path)
     inputs = read_model_inputs(str(directory), config.model.position_ids)
     shape = AutoConfig.from_pretrained(directory)
-    return Teacher(directory, config, spec, labels, inputs, shape.num_hidden_layers, shape.hidden_size,
-                   cache.teacher_fingerprint(directory))
+    return Teacher(directory, config, spec, labels, inputs, shape.num_hidden_layers, shape.hidden_size)
 
 
 @dataclass
