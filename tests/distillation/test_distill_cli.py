@@ -42,22 +42,8 @@ def jsts(finetuned, tmp_path) -> dict[str, Path]:
             "valid": rows(JGLUE / "jsts-valid.jsonl", tmp_path / "valid.jsonl")}
 
 
-def narrow_student(tiny_model_dir: Path, out: Path) -> Path:
-    """A one-layer BERT of width 48 (the teacher's is 32) with the teacher's tokenizer files."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    vocab = len((tiny_model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines())
-    torch.manual_seed(1)
-    BertModel(BertConfig(vocab_size=vocab, hidden_size=48, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=96)).save_pretrained(out)
-    for name in ("vocab.txt", "tokenizer_config.json"):
-        shutil.copy(tiny_model_dir / name, out / name)
-    return out
-
-
-def test_student_directory_with_hidden_matching_then_eval_predict_export_report(jsts, tiny_model_dir, tmp_path):
-    student = narrow_student(tiny_model_dir, tmp_path / "narrow")
+def test_student_directory_with_hidden_matching_then_eval_predict_export_report(jsts, wide_student, tmp_path):
+    student = wide_student
     out = tmp_path / "out"
     result = invoke("distill", "jsts", "--teacher", jsts["teacher"], "--student", student, "--train", jsts["train"],
                     "--valid", jsts["valid"], "--output", out, "--hidden-weight", 1.0, "--alpha", 0.7,

@@ -134,17 +134,8 @@ def test_a_sentence_transformers_teacher_distils_into_a_student_directory_with_c
     same_vectors_as_sentence_transformers(out, tmp_path, None)
 
 
-def test_a_student_of_another_width_and_hidden_matching_are_one_line_errors(finetuned, tiny_model_dir, tmp_path):
-    import torch
-    from transformers import BertConfig, BertModel
-
-    wide = tmp_path / "wide"
-    vocab = len((tiny_model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines())
-    torch.manual_seed(1)
-    BertModel(BertConfig(vocab_size=vocab, hidden_size=48, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=96)).save_pretrained(wide)
-    for name in ("vocab.txt", "tokenizer_config.json"):
-        shutil.copy(tiny_model_dir / name, wide / name)
+def test_a_student_of_another_width_and_hidden_matching_are_one_line_errors(finetuned, wide_student, tmp_path):
+    wide = wide_student
     train = triplets(tmp_path / "train.jsonl")
     for flags, message in ((["--student", wide], f"--student {wide} gives 48-dimensional vectors but the teacher's have 32"),
                            (["--student-layers", 1, "--set", "distill.hidden_weight=1"], "distill.hidden_weight: embedding models distil from")):
