@@ -77,7 +77,7 @@ def shard_option() -> Any:
                                               "rerun without it to select.")
 
 
-def run_sweep(cfg: Any, sweep: list[str] | None, seeds: int | None, shard: str | None) -> bool:
+def sweep_if_asked(cfg: Any, sweep: list[str] | None, seeds: int | None, shard: str | None) -> bool:
     """Run ``cfg`` as a sweep when any sweep flag was given (and print its table); False: it is one run."""
     if not (sweep or seeds or shard):
         return False

@@ -19,10 +19,10 @@ from jbert.cli._training import (
     print_summary,
     report_to_option,
     resume_option,
-    run_sweep,
     seed_option,
     seeds_option,
     shard_option,
+    sweep_if_asked,
     sweep_option,
     train_batch_size_option,
     train_precision_option,
@@ -83,7 +83,7 @@ def distill(
     }
     cfg = build_config(config, flags={k: str(v) if isinstance(v, Path) else v for k, v in flags.items()},
                        overrides=overrides, cls=DistillConfig)
-    if run_sweep(cfg, sweep, seeds, shard):  # e.g. --sweep distill.alpha=0.5,0.9 --sweep distill.temperature=1,2
+    if sweep_if_asked(cfg, sweep, seeds, shard):  # e.g. --sweep distill.alpha=0.5,0.9 --sweep distill.temperature=1,2
         return
     metrics = api.distill(cfg)
     print_summary(f"distilled model written to {cfg.training.output_dir}", metrics)

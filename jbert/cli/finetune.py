@@ -27,10 +27,10 @@ from jbert.cli._training import (
     print_summary,
     report_to_option,
     resume_option,
-    run_sweep,
     seed_option,
     seeds_option,
     shard_option,
+    sweep_if_asked,
     sweep_option,
     train_batch_size_option,
     train_precision_option,
@@ -90,7 +90,7 @@ def finetune(
     }
     # the task's bundled recipe is laid under this by the core (jbert.api), for Python callers too
     cfg = build_config(config, flags={k: _plain(v) for k, v in flags.items()}, overrides=overrides)
-    if run_sweep(cfg, sweep, seeds, shard):
+    if sweep_if_asked(cfg, sweep, seeds, shard):
         return
     metrics = api.finetune(cfg)
     print_summary(f"fine-tuned model written to {cfg.training.output_dir}", metrics)
